@@ -1,0 +1,47 @@
+//! The state every request handler shares, and the helpers that read per-request facts from
+//! dropshot's `RequestContext`. The only module besides `http_entrypoints` that sees dropshot types.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use dropshot::RequestContext;
+use serde_json::{Map, Value};
+use slog::Logger;
+
+use crate::front;
+
+/// Shared by all requests (dropshot's `Context`).
+pub struct ApiContext {
+    pub log: Logger,
+    /// The served OpenAPI document, rendered once at start.
+    pub openapi: Arc<Map<String, Value>>,
+    /// The key the front layer proves itself with (see `front::KEY_HEADER`).
+    pub front_key: String,
+}
+
+impl ApiContext {
+    pub fn new(log: Logger, front_key: String) -> ApiContext {
+        let openapi = match dokku_pro_api::openapi::document() {
+            Value::Object(map) => map,
+            _ => unreachable!("the document is a JSON object"),
+        };
+        ApiContext { log, openapi: Arc::new(openapi), front_key }
+    }
+}
+
+/// The client's address: the one the front layer vouches for, else the socket peer (a request
+/// that reached the private port directly).
+pub fn client_addr(rqctx: &RequestContext<Arc<ApiContext>>) -> SocketAddr {
+    let headers = rqctx.request.headers();
+    let vouched = headers.get(front::KEY_HEADER).and_then(|k| k.to_str().ok())
+        == Some(rqctx.context().front_key.as_str());
+    if vouched
+        && let Some(addr) = headers
+            .get(front::PEER_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+    {
+        return addr;
+    }
+    rqctx.request.remote_addr()
+}

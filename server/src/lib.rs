@@ -1,0 +1,100 @@
+//! dokku-pro-api: a server for the Dokku Pro REST API.
+//!
+//! # Architecture
+//!
+//! ```text
+//! client -> front (front.rs: error envelope for router errors, 413, WWW-Authenticate)
+//!        -> dropshot (private loopback port) -> http_entrypoints (thin: extract, call, wrap)
+//!        -> app layer (validate, run Dokku commands or queue jobs) -> host layer (local/ssh/sim)
+//! ```
+//!
+//! The contract (models and the `DokkuProApi` trait) is generated from the seed OpenAPI document
+//! into the `dokku-pro-api` crate; this crate implements it. HTTP status codes are chosen in one
+//! place (`dokku_pro_api::error::ApiError` and the conversions into it); handlers never build
+//! Dokku commands, SQL or parse output themselves.
+//!
+//! Logging is slog (dropshot's logger), to stderr, through `logging::Redact` so that no credential
+//! reaches a log line.
+
+pub mod config;
+pub mod context;
+pub mod front;
+pub mod http_entrypoints;
+pub mod logging;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use dropshot::{ConfigDropshot, HandlerTaskMode, HttpServer, ServerBuilder};
+use slog::{Logger, info};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::context::ApiContext;
+
+/// A running server.
+pub struct Server {
+    local_addr: SocketAddr,
+    dropshot: HttpServer<Arc<ApiContext>>,
+    front: JoinHandle<()>,
+    stop_front: watch::Sender<bool>,
+    log: Logger,
+}
+
+/// Starts the server: dropshot on a private loopback port, the front layer on `config.bind`.
+pub async fn start(config: &Config, log: Logger) -> Result<Server> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    let front_key = uuid::Uuid::new_v4().simple().to_string();
+    let context = Arc::new(ApiContext::new(log.clone(), front_key.clone()));
+    let dropshot_config = ConfigDropshot {
+        bind_address: "127.0.0.1:0".parse().expect("a valid loopback address"),
+        default_request_body_max_bytes: config.request_body_max_bytes,
+        // Handlers run Dokku commands; a client that hangs up must not cancel one halfway.
+        default_handler_task_mode: HandlerTaskMode::Detached,
+        ..ConfigDropshot::default()
+    };
+    let dropshot = ServerBuilder::new(http_entrypoints::api(), context, log.clone())
+        .config(dropshot_config)
+        .start()
+        .map_err(|e| anyhow::anyhow!("starting the HTTP server: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("binding {}", config.bind))?;
+    let local_addr = listener.local_addr()?;
+    let (stop_front, stopped) = watch::channel(false);
+    let front = front::Front {
+        upstream: dropshot.local_addr(),
+        max_body_bytes: config.request_body_max_bytes,
+        key: front_key,
+        log: log.new(slog::o!("component" => "front")),
+    };
+    let grace = Duration::from_secs(config.shutdown_grace_seconds);
+    let front = tokio::spawn(front::serve(listener, front, stopped, grace));
+    info!(log, "serving the Dokku Pro API"; "url" => format!("http://{local_addr}{}", dokku_pro_api::BASE_PATH));
+    Ok(Server { local_addr, dropshot, front, stop_front, log })
+}
+
+impl Server {
+    /// The address clients connect to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops accepting connections, lets requests in flight finish (within the configured
+    /// grace period), then stops dropshot, which waits for handlers still running.
+    pub async fn shutdown(self) -> Result<()> {
+        info!(self.log, "shutting down");
+        let _ = self.stop_front.send(true);
+        let _ = self.front.await;
+        self.dropshot
+            .close()
+            .await
+            .map_err(|e| anyhow::anyhow!("stopping the HTTP server: {e}"))?;
+        info!(self.log, "stopped");
+        Ok(())
+    }
+}

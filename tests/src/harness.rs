@@ -1,0 +1,279 @@
+//! The test harness: the real server (in-process, port 0, temporary data directory) behind a
+//! validating proxy. Every response that passes the proxy is checked against the contract
+//! ([`crate::contract`]); [`TestServer::finish`] fails the test on any violation. Requests that
+//! need exact bytes on the wire go straight to the server with [`TestServer::raw`], which checks
+//! the response the same way.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request, Response};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::task::JoinHandle;
+
+use crate::contract::Contract;
+
+/// A response as the test saw it.
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl RawResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!("body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body))
+        })
+    }
+
+    /// The first error title of an error envelope.
+    pub fn error_title(&self) -> String {
+        self.json()["errors"][0]["title"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+struct Shared {
+    contract: Contract,
+    violations: Mutex<Vec<String>>,
+    upstream: SocketAddr,
+    http: reqwest::Client,
+}
+
+impl Shared {
+    fn record(&self, method: &Method, path: &str, response: &RawResponse) {
+        let route = self.contract.route(method.as_str(), path);
+        if let Err(e) =
+            self.contract.check(route, response.status, &response.headers, &response.body)
+        {
+            self.violations.lock().expect("not poisoned").push(format!("{method} {path}: {e}"));
+        }
+    }
+}
+
+pub struct TestServer {
+    server: dokku_pro_server::Server,
+    proxy_addr: SocketAddr,
+    proxy: JoinHandle<()>,
+    shared: Arc<Shared>,
+    /// The server's data directory (removed when the test ends).
+    pub data_dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts a server with default configuration.
+    pub async fn start() -> TestServer {
+        TestServer::start_with(|_| {}).await
+    }
+
+    /// Starts a server after `configure` adjusts its configuration.
+    pub async fn start_with(
+        configure: impl FnOnce(&mut dokku_pro_server::config::Config),
+    ) -> TestServer {
+        let data_dir = tempfile::tempdir().expect("a temporary directory");
+        let mut config = dokku_pro_server::config::Config {
+            bind: "127.0.0.1:0".parse().expect("valid"),
+            data_dir: data_dir.path().join("data"),
+            ..Default::default()
+        };
+        configure(&mut config);
+        let log = if std::env::var_os("DOKKU_PRO_TEST_LOG").is_some() {
+            dokku_pro_server::logging::logger(dokku_pro_server::config::LogLevel::Debug)
+        } else {
+            dokku_pro_server::logging::discard()
+        };
+        let server = dokku_pro_server::start(&config, log).await.expect("the server starts");
+        let shared = Arc::new(Shared {
+            contract: Contract::load(),
+            violations: Mutex::new(Vec::new()),
+            upstream: server.local_addr(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("a reqwest client"),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy");
+        let proxy_addr = listener.local_addr().expect("local address");
+        let proxy = tokio::spawn(run_proxy(listener, shared.clone()));
+        TestServer { server, proxy_addr, proxy, shared, data_dir }
+    }
+
+    /// `http://127.0.0.1:PORT/@api` through the validating proxy.
+    pub fn base_url(&self) -> String {
+        format!("http://{}{}", self.proxy_addr, dokku_pro_api::BASE_PATH)
+    }
+
+    /// The address of the server itself (no proxy).
+    pub fn server_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// A progenitor client (generated from the seed) talking through the validating proxy.
+    pub fn client(&self) -> crate::client::Client {
+        crate::client::Client::new(&self.base_url())
+    }
+
+    /// A progenitor client that sends `authorization` on every request.
+    pub fn client_with_authorization(&self, authorization: &str) -> crate::client::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            authorization.parse().expect("a valid header value"),
+        );
+        let http = reqwest::Client::builder().default_headers(headers).build().expect("a client");
+        crate::client::Client::new_with_client(&self.base_url(), http)
+    }
+
+    /// Sends exactly these bytes as one request to the server (no proxy), and checks the response
+    /// against the contract like the proxy does. `path` includes `/@api`.
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> RawResponse {
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\n",
+            self.server_addr()
+        );
+        let chunked = headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+        for (k, v) in headers {
+            request.push_str(&format!("{k}: {v}\r\n"));
+        }
+        if !chunked && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-length")) {
+            request.push_str(&format!("content-length: {}\r\n", body.len()));
+        }
+        request.push_str("\r\n");
+        let mut bytes = request.into_bytes();
+        if chunked {
+            for chunk in body.chunks(16 * 1024) {
+                bytes.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+                bytes.extend_from_slice(chunk);
+                bytes.extend_from_slice(b"\r\n");
+            }
+            bytes.extend_from_slice(b"0\r\n\r\n");
+        } else {
+            bytes.extend_from_slice(body);
+        }
+        let response = send_bytes(self.server_addr(), bytes).await;
+        let method: Method = method.parse().expect("a valid method");
+        self.shared.record(&method, path, &response);
+        response
+    }
+
+    /// Stops everything; fails the test if any response broke the contract.
+    pub async fn finish(self) {
+        self.proxy.abort();
+        self.server.shutdown().await.expect("the server shuts down cleanly");
+        let violations = self.shared.violations.lock().expect("not poisoned");
+        assert!(
+            violations.is_empty(),
+            "responses that break the contract:\n{}",
+            violations.join("\n")
+        );
+    }
+}
+
+/// Writes `bytes` to a new connection and reads the response until the server closes it (the
+/// request says `connection: close`). The server may answer before it has read the whole body, as
+/// it does when it refuses one by its `Content-Length`; a failed write is then expected.
+async fn send_bytes(addr: SocketAddr, bytes: Vec<u8>) -> RawResponse {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect to the server");
+    let _ = stream.write_all(&bytes).await;
+    let mut received = Vec::new();
+    let read =
+        tokio::time::timeout(std::time::Duration::from_secs(30), stream.read_to_end(&mut received));
+    let _ = read.await.expect("the server answers within 30 s");
+    parse_response(&received)
+}
+
+/// Parses one HTTP/1.1 response (`Content-Length` or chunked body).
+pub fn parse_response(bytes: &[u8]) -> RawResponse {
+    let head_end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no response head in {:?}", String::from_utf8_lossy(bytes)));
+    let head = std::str::from_utf8(&bytes[..head_end]).expect("an ASCII response head");
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().expect("a status line");
+    let status = status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status code");
+    let mut headers = HeaderMap::new();
+    for line in lines {
+        let (name, value) = line.split_once(':').expect("a header line");
+        headers.append(
+            http::HeaderName::from_bytes(name.trim().as_bytes()).expect("a header name"),
+            http::HeaderValue::from_str(value.trim()).expect("a header value"),
+        );
+    }
+    let rest = &bytes[head_end + 4..];
+    let chunked = headers.get(http::header::TRANSFER_ENCODING).is_some_and(|v| v == "chunked");
+    let body = if chunked { dechunk(rest) } else { rest.to_vec() };
+    RawResponse { status, headers, body: Bytes::from(body) }
+}
+
+fn dechunk(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    loop {
+        let line_end = rest.windows(2).position(|w| w == b"\r\n").expect("a chunk size line");
+        let size = std::str::from_utf8(&rest[..line_end])
+            .ok()
+            .and_then(|s| usize::from_str_radix(s, 16).ok());
+        let size = size.expect("a hexadecimal chunk size");
+        rest = &rest[line_end + 2..];
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&rest[..size]);
+        rest = &rest[size + 2..];
+    }
+}
+
+async fn run_proxy(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let shared = shared.clone();
+        let service = hyper::service::service_fn(move |req| {
+            let shared = shared.clone();
+            async move { Ok::<_, Infallible>(forward(&shared, req).await) }
+        });
+        tokio::spawn(async move {
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn forward(shared: &Shared, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let (parts, body) = request.into_parts();
+    let body = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let url = format!("http://{}{path_and_query}", shared.upstream);
+    let mut outgoing = shared.http.request(parts.method.clone(), url).body(body);
+    for (name, value) in &parts.headers {
+        if name != http::header::HOST && name != http::header::CONTENT_LENGTH {
+            outgoing = outgoing.header(name, value);
+        }
+    }
+    let incoming = outgoing.send().await.expect("the server answers");
+    let status = incoming.status().as_u16();
+    let headers = incoming.headers().clone();
+    let body = incoming.bytes().await.expect("the server sends a body");
+    let response = RawResponse { status, headers, body };
+    shared.record(&parts.method, parts.uri.path(), &response);
+    let mut out = Response::builder().status(response.status);
+    for (name, value) in &response.headers {
+        out = out.header(name, value);
+    }
+    out.body(Full::new(response.body)).expect("a valid response")
+}

@@ -1,0 +1,19 @@
+//! Black-box test support: the progenitor client generated from the seed, the seed contract
+//! every response is validated against, and a harness that runs the real server on 127.0.0.1:0
+//! behind a validating proxy.
+
+#[allow(clippy::all, unused_imports, dead_code, missing_docs, mismatched_lifetime_syntaxes)]
+pub mod client {
+    include!(concat!(env!("OUT_DIR"), "/client.rs"));
+}
+
+pub mod contract;
+pub mod harness;
+
+/// The workspace root (for `spec/`, `tests/output/`, ...).
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate lives in the workspace")
+        .to_path_buf()
+}
