@@ -19,6 +19,7 @@
 pub mod config;
 pub mod context;
 pub mod front;
+pub mod host;
 pub mod http_entrypoints;
 pub mod logging;
 

@@ -1,0 +1,4 @@
+//! The Dokku host layer (being written).
+
+pub mod command;
+pub mod parse;

@@ -1,0 +1,1 @@
+//! Parsers for every Dokku output the server reads (being written).
