@@ -3129,6 +3129,7 @@ pub mod models {
         ::serde::Serialize,
         Clone,
         Debug,
+        Default,
         PartialEq,
         schemars::JsonSchema
     )]
@@ -3137,24 +3138,14 @@ pub mod models {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub access_token_expires: ::std::option::Option<i64>,
         ///A jwt refresh token
-        #[serde(default = "defaults::token_attributes_refresh_token")]
-        pub refresh_token: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refresh_token: ::std::option::Option<::std::string::String>,
         ///A unix timestamp describing the refresh token expiration
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub refresh_token_expires: ::std::option::Option<i64>,
         ///Number of uses the access token has. When missing, the token has no limit on usage
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uses: ::std::option::Option<i64>,
-    }
-    impl ::std::default::Default for TokenAttributes {
-        fn default() -> Self {
-            Self {
-                access_token_expires: Default::default(),
-                refresh_token: defaults::token_attributes_refresh_token(),
-                refresh_token_expires: Default::default(),
-                uses: Default::default(),
-            }
-        }
     }
     ///`TokenCreate`
     #[derive(
@@ -3181,24 +3172,17 @@ pub mod models {
         ::serde::Serialize,
         Clone,
         Debug,
+        Default,
         PartialEq,
         schemars::JsonSchema
     )]
     pub struct TokenCreateAttributes {
         ///A jwt refresh token
-        #[serde(default = "defaults::token_create_attributes_refresh_token")]
-        pub refresh_token: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refresh_token: ::std::option::Option<::std::string::String>,
         ///Number of uses the access token has. When missing, the token has no limit on usage
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uses: ::std::option::Option<i64>,
-    }
-    impl ::std::default::Default for TokenCreateAttributes {
-        fn default() -> Self {
-            Self {
-                refresh_token: defaults::token_create_attributes_refresh_token(),
-                uses: Default::default(),
-            }
-        }
     }
     ///`TokenCreateType`
     #[derive(
@@ -3473,15 +3457,6 @@ pub mod models {
     )]
     pub struct UpdateSchedulerSettingsResponse {
         pub data: SchedulerSetting,
-    }
-    /// Generation of default values for serde.
-    pub mod defaults {
-        pub(super) fn token_attributes_refresh_token() -> ::std::string::String {
-            "dpr_uoelcjosertv8w4vw3".to_string()
-        }
-        pub(super) fn token_create_attributes_refresh_token() -> ::std::string::String {
-            "dpr_uoelcjosertv8w4vw3".to_string()
-        }
     }
     /// Error types.
     pub mod error {
@@ -3838,6 +3813,16 @@ pub mod headers {
         pub content_location: String,
     }
 }
+/// Facts about the operations that dropshot's rendered document cannot carry.
+pub mod operation_facts {
+    /// Operations whose request body may be absent (dropshot documents every body as
+    /// required; the served document is corrected from this list).
+    pub const OPTIONAL_BODY: &[&str] = &[
+        "linkServiceToApp",
+        "unlinkServiceFromApp",
+        "login",
+    ];
+}
 /// The Dokku Pro API: one method per operation of the seed spec, plus our extensions.
 #[dropshot::api_description{module = "dokku_pro_api_mod",
 tag_config = {allow_other_tags = false,
@@ -3875,10 +3860,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetBuilderSettingsForAppResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("getBuilderSettingsForApp"))
-    }
+    >;
     /// Find buildpacks for a given app ID
     #[endpoint{method = GET,
     path = "/@api/apps/{appId}/buildpacks",
@@ -3891,10 +3873,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetBuildpacksForAppResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("getBuildpacksForApp"))
-    }
+    >;
     /// Find domains for a given app ID
     #[endpoint{method = GET,
     path = "/@api/apps/{appId}/domains",
@@ -3907,10 +3886,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetDomainsForAppResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("getDomainsForApp"))
-    }
+    >;
     /// Find environment variables for a given app ID
     #[endpoint{method = GET,
     path = "/@api/apps/{appId}/envs",
@@ -3923,10 +3899,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetEnvForAppResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("getEnvForApp"))
-    }
+    >;
     /// Find formations for a given app ID
     #[endpoint{method = GET,
     path = "/@api/apps/{appId}/formations",
@@ -3939,10 +3912,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetFormationsForAppResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("getFormationsForApp"))
-    }
+    >;
     /// Find http auth settings for a given app ID
     #[endpoint{method = GET,
     path = "/@api/apps/{appId}/httpAuth",
@@ -3955,10 +3925,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetHttpAuthForAppResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("getHTTPAuthForApp"))
-    }
+    >;
     /// Find allowed ips for a given app ID
     #[endpoint{method = GET,
     path = "/@api/apps/{appId}/httpAuthIPs",
@@ -3971,10 +3938,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetHttpAuthIpsForAppResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("getHTTPAuthIPsForApp"))
-    }
+    >;
     /// Find allowed ips for a given app ID
     #[endpoint{method = GET,
     path = "/@api/apps/{appId}/httpAuthUsers",
@@ -3987,10 +3951,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetHttpAuthUsersForAppResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("getHTTPAuthUsersForApp"))
-    }
+    >;
     /// Find maintenance mode settings for a given app ID
     #[endpoint{method = GET,
     path = "/@api/apps/{appId}/maintenance",
@@ -4003,10 +3964,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetMaintenanceForAppResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("getMaintenanceForApp"))
-    }
+    >;
     /// Link a service to an app
     #[endpoint{method = POST,
     path = "/@api/apps/{appId}/relationships/services",
@@ -4016,11 +3974,8 @@ pub trait DokkuProApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         auth: crate::auth::BearerAuth,
         path: dropshot::Path<params::LinkServiceToAppPath>,
-        body: dropshot::TypedBody<models::LinkServiceToAppBody>,
-    ) -> Result<dropshot::HttpResponseUpdatedNoContent, crate::error::ApiError> {
-        let _ = (rqctx, auth, path, body);
-        Err(crate::error::ApiError::not_implemented("linkServiceToApp"))
-    }
+        body: crate::body::OptionalBody<models::LinkServiceToAppBody>,
+    ) -> Result<dropshot::HttpResponseUpdatedNoContent, crate::error::ApiError>;
     /// Unlink a service from an app
     #[endpoint{method = DELETE,
     path = "/@api/apps/{appId}/relationships/services",
@@ -4030,11 +3985,8 @@ pub trait DokkuProApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         auth: crate::auth::BearerAuth,
         path: dropshot::Path<params::UnlinkServiceFromAppPath>,
-        body: dropshot::TypedBody<models::UnlinkServiceFromAppBody>,
-    ) -> Result<dropshot::HttpResponseDeleted, crate::error::ApiError> {
-        let _ = (rqctx, auth, path, body);
-        Err(crate::error::ApiError::not_implemented("unlinkServiceFromApp"))
-    }
+        body: crate::body::OptionalBody<models::UnlinkServiceFromAppBody>,
+    ) -> Result<dropshot::HttpResponseDeleted, crate::error::ApiError>;
     /// Find resources for a given app ID
     #[endpoint{method = GET,
     path = "/@api/apps/{appId}/resources",
@@ -4047,10 +3999,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetResourcesForAppResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("getResourcesForApp"))
-    }
+    >;
     /// Find scheduler settings for a given app ID
     #[endpoint{method = GET,
     path = "/@api/apps/{appId}/schedulerSetting",
@@ -4063,10 +4012,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetSchedulerSettingsForAppResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("getSchedulerSettingsForApp"))
-    }
+    >;
     /// Find services for a given app ID
     #[endpoint{method = GET,
     path = "/@api/apps/{appId}/services",
@@ -4080,10 +4026,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetServicesForAppResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path, query);
-        Err(crate::error::ApiError::not_implemented("getServicesForApp"))
-    }
+    >;
     /// Find app by ID
     #[endpoint{method = GET,
     path = "/@api/apps/{appId}",
@@ -4096,10 +4039,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetAppByIdResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("getAppById"))
-    }
+    >;
     /// Lock an app for deploys
     #[endpoint{method = PATCH,
     path = "/@api/apps/{appId}",
@@ -4113,10 +4053,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::UpdateAppResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path, body);
-        Err(crate::error::ApiError::not_implemented("updateApp"))
-    }
+    >;
     /// Deletes an app
     #[endpoint{method = DELETE,
     path = "/@api/apps/{appId}",
@@ -4126,10 +4063,7 @@ pub trait DokkuProApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         auth: crate::auth::BearerAuth,
         path: dropshot::Path<params::DeleteAppPath>,
-    ) -> Result<dropshot::HttpResponseDeleted, crate::error::ApiError> {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("deleteApp"))
-    }
+    ) -> Result<dropshot::HttpResponseDeleted, crate::error::ApiError>;
     /// Find all apps
     #[endpoint{method = GET,
     path = "/@api/apps",
@@ -4141,10 +4075,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetAppsResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth);
-        Err(crate::error::ApiError::not_implemented("getApps"))
-    }
+    >;
     /// Create an new app
     #[endpoint{method = POST,
     path = "/@api/apps",
@@ -4157,10 +4088,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseCreated<models::AddAppResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, body);
-        Err(crate::error::ApiError::not_implemented("addApp"))
-    }
+    >;
     /// Update builder settings for an app
     #[endpoint{method = PATCH,
     path = "/@api/builderSettings/{appId}",
@@ -4174,10 +4102,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::UpdateBuilderSettingsResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path, body);
-        Err(crate::error::ApiError::not_implemented("updateBuilderSettings"))
-    }
+    >;
     /// Find builder by ID
     #[endpoint{method = GET,
     path = "/@api/builders/{builderId}",
@@ -4190,10 +4115,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetBuilderByIdResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("getBuilderById"))
-    }
+    >;
     /// Find all builders
     #[endpoint{method = GET,
     path = "/@api/builders",
@@ -4205,10 +4127,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetBuildersResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth);
-        Err(crate::error::ApiError::not_implemented("getBuilders"))
-    }
+    >;
     /// Removes a buildpack from an app
     #[endpoint{method = DELETE,
     path = "/@api/buildpacks/{buildpackId}",
@@ -4224,10 +4143,7 @@ pub trait DokkuProApi {
             headers::ContentLocationHeader,
         >,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("deleteBuildpack"))
-    }
+    >;
     /// Add a buildpack to a given app
     #[endpoint{method = POST,
     path = "/@api/buildpacks",
@@ -4243,10 +4159,7 @@ pub trait DokkuProApi {
             headers::ContentLocationHeader,
         >,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, body);
-        Err(crate::error::ApiError::not_implemented("addBuildpack"))
-    }
+    >;
     /// List all installed datastore plugins and related datastores
     #[endpoint{method = GET,
     path = "/@api/datastores",
@@ -4258,10 +4171,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetDatastoresResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth);
-        Err(crate::error::ApiError::not_implemented("getDatastores"))
-    }
+    >;
     /// Removes a domain from an app
     #[endpoint{method = DELETE,
     path = "/@api/domains/{domainId}",
@@ -4271,10 +4181,7 @@ pub trait DokkuProApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         auth: crate::auth::BearerAuth,
         path: dropshot::Path<params::DeleteDomainPath>,
-    ) -> Result<dropshot::HttpResponseDeleted, crate::error::ApiError> {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("deleteDomain"))
-    }
+    ) -> Result<dropshot::HttpResponseDeleted, crate::error::ApiError>;
     /// Add a domain to a given app
     #[endpoint{method = POST,
     path = "/@api/domains",
@@ -4287,10 +4194,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseCreated<models::AddDomainResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, body);
-        Err(crate::error::ApiError::not_implemented("addDomain"))
-    }
+    >;
     /// Removes an environment variable from an app
     #[endpoint{method = DELETE,
     path = "/@api/envs/{envId}",
@@ -4306,10 +4210,7 @@ pub trait DokkuProApi {
             headers::ContentLocationHeader,
         >,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("deleteEnv"))
-    }
+    >;
     /// Add an environment variable to a given app
     #[endpoint{method = POST,
     path = "/@api/envs",
@@ -4325,10 +4226,7 @@ pub trait DokkuProApi {
             headers::ContentLocationHeader,
         >,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, body);
-        Err(crate::error::ApiError::not_implemented("addEnv"))
-    }
+    >;
     /// Scales a process type to 0
     #[endpoint{method = DELETE,
     path = "/@api/formations/{formationId}",
@@ -4344,10 +4242,7 @@ pub trait DokkuProApi {
             headers::ContentLocationHeader,
         >,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("deleteFormation"))
-    }
+    >;
     /// Set the scale for an app's process type
     #[endpoint{method = POST,
     path = "/@api/formations",
@@ -4363,10 +4258,7 @@ pub trait DokkuProApi {
             headers::ContentLocationHeader,
         >,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, body);
-        Err(crate::error::ApiError::not_implemented("addFormation"))
-    }
+    >;
     /// Removes an allowed ip from an app
     #[endpoint{method = DELETE,
     path = "/@api/httpAuthIPs/{httpAuthIPId}",
@@ -4376,10 +4268,7 @@ pub trait DokkuProApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         auth: crate::auth::BearerAuth,
         path: dropshot::Path<params::DeleteHttpAuthIpPath>,
-    ) -> Result<dropshot::HttpResponseDeleted, crate::error::ApiError> {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("deleteHTTPAuthIP"))
-    }
+    ) -> Result<dropshot::HttpResponseDeleted, crate::error::ApiError>;
     /// Add an allowed ip to a given app
     #[endpoint{method = POST,
     path = "/@api/httpAuthIPs",
@@ -4392,10 +4281,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseCreated<models::AddHttpAuthIpResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, body);
-        Err(crate::error::ApiError::not_implemented("addHTTPAuthIP"))
-    }
+    >;
     /// Update the password for an allowed user
     #[endpoint{method = PATCH,
     path = "/@api/httpAuthUsers/{httpAuthUserId}",
@@ -4409,10 +4295,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::UpdateHttpAuthUserResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path, body);
-        Err(crate::error::ApiError::not_implemented("updateHTTPAuthUser"))
-    }
+    >;
     /// Removes an allowed ip from an app
     #[endpoint{method = DELETE,
     path = "/@api/httpAuthUsers/{httpAuthUserId}",
@@ -4422,10 +4305,7 @@ pub trait DokkuProApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         auth: crate::auth::BearerAuth,
         path: dropshot::Path<params::DeleteHttpAuthUserPath>,
-    ) -> Result<dropshot::HttpResponseDeleted, crate::error::ApiError> {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("deleteHTTPAuthUser"))
-    }
+    ) -> Result<dropshot::HttpResponseDeleted, crate::error::ApiError>;
     /// Add an allowed user to a given app
     #[endpoint{method = POST,
     path = "/@api/httpAuthUsers",
@@ -4438,10 +4318,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseCreated<models::AddHttpAuthUserResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, body);
-        Err(crate::error::ApiError::not_implemented("addHTTPAuthUser"))
-    }
+    >;
     /// Update http auth settings for an app
     #[endpoint{method = PATCH,
     path = "/@api/httpAuths/{appId}",
@@ -4455,10 +4332,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::UpdateHttpAuthsResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path, body);
-        Err(crate::error::ApiError::not_implemented("updateHTTPAuths"))
-    }
+    >;
     /// Update maintenance mode settings for an app
     #[endpoint{method = PATCH,
     path = "/@api/maintenances/{appId}",
@@ -4472,10 +4346,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::UpdateMaintenancesResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path, body);
-        Err(crate::error::ApiError::not_implemented("updateMaintenances"))
-    }
+    >;
     /// Fetches a given job from the queue
     #[endpoint{method = GET,
     path = "/@api/queueJobs/{queueJobId}",
@@ -4488,10 +4359,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetQueueJobResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("getQueueJob"))
-    }
+    >;
     /// Clears the value stored at the specified resource
     #[endpoint{method = DELETE,
     path = "/@api/resources/{resourceId}",
@@ -4507,10 +4375,7 @@ pub trait DokkuProApi {
             headers::ContentLocationHeader,
         >,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("deleteResource"))
-    }
+    >;
     /// Set the resource to the specified value
     #[endpoint{method = POST,
     path = "/@api/resources",
@@ -4526,10 +4391,7 @@ pub trait DokkuProApi {
             headers::ContentLocationHeader,
         >,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, body);
-        Err(crate::error::ApiError::not_implemented("addResource"))
-    }
+    >;
     /// Update scheduler settings for an app
     #[endpoint{method = PATCH,
     path = "/@api/schedulerSettings/{appId}",
@@ -4543,10 +4405,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::UpdateSchedulerSettingsResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path, body);
-        Err(crate::error::ApiError::not_implemented("updateSchedulerSettings"))
-    }
+    >;
     /// Find scheduler by ID
     #[endpoint{method = GET,
     path = "/@api/schedulers/{schedulerId}",
@@ -4559,10 +4418,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetSchedulerByIdResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("getSchedulerById"))
-    }
+    >;
     /// Find all schedulers
     #[endpoint{method = GET,
     path = "/@api/schedulers",
@@ -4574,10 +4430,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetSchedulersResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth);
-        Err(crate::error::ApiError::not_implemented("getSchedulers"))
-    }
+    >;
     /// Find service by ID
     #[endpoint{method = GET,
     path = "/@api/services/{serviceName}",
@@ -4591,10 +4444,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetServiceByIdResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path, query);
-        Err(crate::error::ApiError::not_implemented("getServiceById"))
-    }
+    >;
     /// Deletes a service
     #[endpoint{method = DELETE,
     path = "/@api/services/{serviceName}",
@@ -4604,10 +4454,7 @@ pub trait DokkuProApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         auth: crate::auth::BearerAuth,
         path: dropshot::Path<params::DeleteServicePath>,
-    ) -> Result<dropshot::HttpResponseDeleted, crate::error::ApiError> {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("deleteService"))
-    }
+    ) -> Result<dropshot::HttpResponseDeleted, crate::error::ApiError>;
     /// Find all services
     #[endpoint{method = GET,
     path = "/@api/services",
@@ -4620,10 +4467,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetServicesResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, query);
-        Err(crate::error::ApiError::not_implemented("getServices"))
-    }
+    >;
     /// Create a new service
     #[endpoint{method = POST,
     path = "/@api/services",
@@ -4636,10 +4480,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseCreated<models::AddServiceResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, body);
-        Err(crate::error::ApiError::not_implemented("addService"))
-    }
+    >;
     /// Find ssh key by fingerprint ID
     #[endpoint{method = GET,
     path = "/@api/sshKeys/{sshKeyFingerprintId}",
@@ -4652,10 +4493,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetSshKeyByFingerprintIdResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("getSSHKeyByFingerprintId"))
-    }
+    >;
     /// Removes an ssh key from the server
     #[endpoint{method = DELETE,
     path = "/@api/sshKeys/{sshKeyFingerprintId}",
@@ -4665,10 +4503,7 @@ pub trait DokkuProApi {
         rqctx: dropshot::RequestContext<Self::Context>,
         auth: crate::auth::BearerAuth,
         path: dropshot::Path<params::DeleteSshKeyPath>,
-    ) -> Result<dropshot::HttpResponseDeleted, crate::error::ApiError> {
-        let _ = (rqctx, auth, path);
-        Err(crate::error::ApiError::not_implemented("deleteSSHKey"))
-    }
+    ) -> Result<dropshot::HttpResponseDeleted, crate::error::ApiError>;
     /// Find all ssh keys
     #[endpoint{method = GET,
     path = "/@api/sshKeys",
@@ -4680,10 +4515,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetSshKeysResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth);
-        Err(crate::error::ApiError::not_implemented("getSSHkeys"))
-    }
+    >;
     /// Add an ssh key to server
     #[endpoint{method = POST,
     path = "/@api/sshKeys",
@@ -4696,10 +4528,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseCreated<models::AddSshKeyResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, body);
-        Err(crate::error::ApiError::not_implemented("addSSHKey"))
-    }
+    >;
     /// Invalidates a jwt access token for future use
     #[endpoint{method = DELETE,
     path = "/@api/tokens/{tokenId}",
@@ -4708,10 +4537,7 @@ pub trait DokkuProApi {
     async fn logout(
         rqctx: dropshot::RequestContext<Self::Context>,
         path: dropshot::Path<params::LogoutPath>,
-    ) -> Result<dropshot::HttpResponseDeleted, crate::error::ApiError> {
-        let _ = (rqctx, path);
-        Err(crate::error::ApiError::not_implemented("logout"))
-    }
+    ) -> Result<dropshot::HttpResponseDeleted, crate::error::ApiError>;
     /// Create an jwt access token
     #[endpoint{method = POST,
     path = "/@api/tokens",
@@ -4720,14 +4546,11 @@ pub trait DokkuProApi {
     async fn login(
         rqctx: dropshot::RequestContext<Self::Context>,
         auth: crate::auth::BasicOrBearerAuth,
-        body: dropshot::TypedBody<models::LoginBody>,
+        body: crate::body::OptionalBody<models::LoginBody>,
     ) -> Result<
         dropshot::HttpResponseCreated<crate::responses::TokenResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx, auth, body);
-        Err(crate::error::ApiError::not_implemented("login"))
-    }
+    >;
     /// Report whether the server is up and whether its Dokku host answers
     ///
     /// Needs no authentication, so load balancers and orchestrators can probe it. Always 200 while the server runs; `attributes.status` says whether the Dokku host answered.
@@ -4742,10 +4565,7 @@ pub trait DokkuProApi {
     ) -> Result<
         dropshot::HttpResponseOk<models::GetHealthResponse>,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx,);
-        Err(crate::error::ApiError::not_implemented("getHealth"))
-    }
+    >;
     /// The OpenAPI document this server implements
     ///
     /// The seed document's operations as this server serves them (rendered from the generated API trait), with the documented additions (extra status codes) and these extensions.
@@ -4762,8 +4582,5 @@ pub trait DokkuProApi {
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
         crate::error::ApiError,
-    > {
-        let _ = (rqctx,);
-        Err(crate::error::ApiError::not_implemented("getOpenApiDocument"))
-    }
+    >;
 }

@@ -22,6 +22,16 @@ pub struct ErrorObject {
     pub status: u16,
     /// What went wrong, for a person to read.
     pub title: String,
+    /// Machine-readable details (JSON:API's `meta`), e.g. how long to wait before retrying.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<ErrorMeta>,
+}
+
+/// Details of an error for programs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ErrorMeta {
+    /// Seconds to wait before retrying (also sent as the `Retry-After` header).
+    pub retry_after: u64,
 }
 
 /// The error envelope.
@@ -36,6 +46,9 @@ pub struct ErrorEnvelope {
 pub struct ApiError {
     status: ErrorStatusCode,
     envelope: ErrorEnvelope,
+    /// What the server log gets instead of the title (the cause of an internal error, which the
+    /// client is not shown).
+    internal: Option<String>,
 }
 
 impl ApiError {
@@ -48,9 +61,25 @@ impl ApiError {
         ApiError {
             status,
             envelope: ErrorEnvelope {
-                errors: vec![ErrorObject { status: status.as_u16(), title }],
+                errors: vec![ErrorObject { status: status.as_u16(), title, meta: None }],
             },
+            internal: None,
         }
+    }
+
+    /// A 500 whose cause goes to the log only.
+    pub fn internal(cause: impl Into<String>) -> ApiError {
+        let mut e = ApiError::new(500, "internal server error (the server log has the details)");
+        e.internal = Some(cause.into());
+        e
+    }
+
+    /// Adds `meta.retry_after` (the front layer turns it into a `Retry-After` header).
+    pub fn with_retry_after(mut self, seconds: u64) -> ApiError {
+        for e in &mut self.envelope.errors {
+            e.meta = Some(ErrorMeta { retry_after: seconds });
+        }
+        self
     }
 
     /// 501 for an operation the server does not implement yet.
@@ -74,7 +103,10 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.status.as_u16(), self.title())
+        match &self.internal {
+            Some(cause) => write!(f, "{}: {}", self.status.as_u16(), cause),
+            None => write!(f, "{}: {}", self.status.as_u16(), self.title()),
+        }
     }
 }
 
@@ -124,6 +156,18 @@ mod tests {
             serde_json::json!({"errors":[{"status":404,"title":"App node-js-app does not exist"}]})
         );
         assert_eq!(e.to_string(), "404: App node-js-app does not exist");
+    }
+
+    #[test]
+    fn internal_causes_stay_out_of_the_body_and_retry_after_goes_in() {
+        let e = ApiError::internal("database is locked");
+        assert!(!serde_json::to_string(&e).unwrap().contains("locked"));
+        assert_eq!(e.to_string(), "500: database is locked");
+        let e = ApiError::new(429, "slow down").with_retry_after(30);
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"errors":[{"status":429,"title":"slow down","meta":{"retry_after":30}}]})
+        );
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod generated {
 pub use generated::*;
 
 pub mod auth;
+pub mod body;
 pub mod error;
 pub mod openapi;
 pub mod qs;

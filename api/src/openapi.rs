@@ -44,6 +44,8 @@ pub struct OperationFacts<'a> {
     pub secured: bool,
     pub has_input: bool,
     pub has_body: bool,
+    /// Runs Dokku commands (every operation but login, logout and our extensions).
+    pub reaches_dokku: bool,
 }
 
 /// The documented additions (DESIGN.md §8). Each also has an entry in `spec/contract-diff.txt`.
@@ -62,6 +64,26 @@ pub const ADDITIONS: &[Addition] = &[
         status: 401,
         description: "Missing, malformed, invalid, expired or revoked credentials, or a token with no uses left",
         applies_to: |op| op.secured,
+    },
+    Addition {
+        status: 429,
+        description: "Too many failed logins from this client or for this user; retry after the time in `Retry-After`",
+        applies_to: |op| op.operation_id == "login",
+    },
+    Addition {
+        status: 500,
+        description: "An internal error (the server log has the details)",
+        applies_to: |_| true,
+    },
+    Addition {
+        status: 503,
+        description: "The Dokku host cannot be reached (retry after the time in `Retry-After`), or the operation needs a root login that is not configured",
+        applies_to: |op| op.reaches_dokku,
+    },
+    Addition {
+        status: 504,
+        description: "The Dokku command did not finish in time",
+        applies_to: |op| op.reaches_dokku,
     },
 ];
 
@@ -145,6 +167,13 @@ fn post_process_operation(raw: &Value, source: &Value, path: &str) -> Value {
         op["x-dokku-extension"] = json!(true);
     }
 
+    if let Some(body) = op.get_mut("requestBody")
+        && crate::operation_facts::OPTIONAL_BODY
+            .contains(&source["operationId"].as_str().unwrap_or(""))
+    {
+        body["required"] = json!(false);
+    }
+
     // Comma-list query parameters: the seed's schema, style and explode.
     if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
         for param in params {
@@ -196,6 +225,8 @@ fn post_process_operation(raw: &Value, source: &Value, path: &str) -> Value {
         path,
         secured: source.get("security").and_then(Value::as_array).is_some_and(|s| !s.is_empty()),
         has_body: source.get("requestBody").is_some(),
+        reaches_dokku: source.get("x-dokku-extension").is_none()
+            && !matches!(source["operationId"].as_str(), Some("login" | "logout")),
         has_input: source.get("requestBody").is_some()
             || source.get("parameters").and_then(Value::as_array).is_some_and(|p| !p.is_empty()),
     };

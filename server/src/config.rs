@@ -21,6 +21,43 @@ pub struct Config {
     pub request_body_max_bytes: usize,
     /// How long a graceful shutdown waits for requests in flight.
     pub shutdown_grace_seconds: u64,
+    /// Where Dokku runs.
+    pub host: HostConfig,
+    pub auth: AuthConfig,
+}
+
+/// Token lifetimes and the failed-login limit.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    pub access_token_seconds: u64,
+    pub refresh_token_seconds: u64,
+    /// Failed logins allowed per client address and per user name within the window; more get
+    /// 429 until the window passes.
+    pub login_failure_limit: usize,
+    pub login_failure_window_seconds: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            access_token_seconds: 3600,
+            refresh_token_seconds: 30 * 24 * 3600,
+            login_failure_limit: 10,
+            login_failure_window_seconds: 300,
+        }
+    }
+}
+
+impl AuthConfig {
+    pub fn settings(&self) -> crate::auth::AuthSettings {
+        crate::auth::AuthSettings {
+            access_token_lifetime: std::time::Duration::from_secs(self.access_token_seconds),
+            refresh_token_lifetime: std::time::Duration::from_secs(self.refresh_token_seconds),
+            login_failure_limit: self.login_failure_limit,
+            login_failure_window: std::time::Duration::from_secs(self.login_failure_window_seconds),
+        }
+    }
 }
 
 impl Default for Config {
@@ -31,7 +68,103 @@ impl Default for Config {
             log_level: LogLevel::Info,
             request_body_max_bytes: 256 * 1024,
             shutdown_grace_seconds: 10,
+            host: HostConfig::default(),
+            auth: AuthConfig::default(),
         }
+    }
+}
+
+/// Which Dokku the server drives.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum HostKind {
+    /// `dokku` on this machine.
+    Local,
+    /// `ssh dokku@host` (see `[host.ssh]`).
+    Ssh,
+    /// The built-in simulated host (state in `DATA_DIR/sim`): for trying the API and for tests.
+    Sim,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HostConfig {
+    pub kind: HostKind,
+    /// The `dokku` program for the local host.
+    pub dokku_path: PathBuf,
+    /// A Dokku command running longer than this is killed (builds run in jobs, so be generous).
+    pub command_timeout_seconds: u64,
+    pub ssh: SshConfig,
+    pub sim: SimConfig,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        HostConfig {
+            kind: HostKind::Local,
+            dokku_path: PathBuf::from("dokku"),
+            command_timeout_seconds: 900,
+            ssh: SshConfig::default(),
+            sim: SimConfig::default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SshConfig {
+    /// The Dokku host's name or address (required for `kind = "ssh"`).
+    pub host: String,
+    pub port: u16,
+    /// The login for Dokku commands.
+    pub user: String,
+    pub identity_file: Option<PathBuf>,
+    /// The `known_hosts` file to verify the host key against [default: ~/.ssh/known_hosts].
+    pub known_hosts: Option<PathBuf>,
+    /// Pin the host key by its `SHA256:` fingerprint instead of a `known_hosts` file.
+    pub host_key_fingerprint: Option<String>,
+    /// Trust a host key seen for the first time (recorded, then verified). Off by default.
+    pub accept_new_host_key: bool,
+    /// The login for root-only commands (`ssh-keys:add/remove`), e.g. `root`. Unset: those
+    /// operations answer 503 explaining what to configure.
+    pub root_user: Option<String>,
+    /// The key for the root login [default: identity_file].
+    pub root_identity_file: Option<PathBuf>,
+    pub connect_timeout_seconds: u64,
+    /// The `ssh` program.
+    pub program: PathBuf,
+}
+
+impl Default for SshConfig {
+    fn default() -> Self {
+        SshConfig {
+            host: String::new(),
+            port: 22,
+            user: "dokku".into(),
+            identity_file: None,
+            known_hosts: None,
+            host_key_fingerprint: None,
+            accept_new_host_key: false,
+            root_user: None,
+            root_identity_file: None,
+            connect_timeout_seconds: 10,
+            program: PathBuf::from("ssh"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SimConfig {
+    /// The Dokku version the simulated host claims (its output formats follow it).
+    pub version: String,
+    /// Added to every simulated command, to see the API behave against a slow host.
+    pub latency_ms: u64,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig { version: "0.38.27".into(), latency_ms: 0 }
     }
 }
 
@@ -64,14 +197,76 @@ pub enum ConfigError {
     Invalid(String),
 }
 
-/// Overrides from the command line (`None` = not given).
-#[derive(Clone, Debug, Default)]
+/// Overrides from the command line (`None` = not given); the flags of `serve`.
+#[derive(Clone, Debug, Default, clap::Args)]
 pub struct Overrides {
+    /// Address to listen on [default: 127.0.0.1:5000].
+    #[arg(long)]
     pub bind: Option<SocketAddr>,
+    /// Directory for the server's state [default: ./dokku-pro-data].
+    #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// Log level [default: info].
+    #[arg(long, value_enum)]
     pub log_level: Option<LogLevel>,
+    /// Largest accepted request body in bytes [default: 262144].
+    #[arg(long)]
     pub request_body_max_bytes: Option<usize>,
+    /// Seconds a graceful shutdown waits for requests in flight [default: 10].
+    #[arg(long)]
     pub shutdown_grace_seconds: Option<u64>,
+    /// Where Dokku runs [default: local].
+    #[arg(long, value_enum)]
+    pub host_kind: Option<HostKind>,
+    /// The dokku program for the local host [default: dokku].
+    #[arg(long)]
+    pub dokku_path: Option<PathBuf>,
+    /// Kill a Dokku command after this many seconds [default: 900].
+    #[arg(long)]
+    pub command_timeout_seconds: Option<u64>,
+    /// The Dokku host to reach over SSH.
+    #[arg(long)]
+    pub ssh_host: Option<String>,
+    /// [default: 22]
+    #[arg(long)]
+    pub ssh_port: Option<u16>,
+    /// The SSH login for Dokku commands [default: dokku].
+    #[arg(long)]
+    pub ssh_user: Option<String>,
+    #[arg(long)]
+    pub ssh_identity_file: Option<PathBuf>,
+    /// known_hosts file to verify the host key against [default: ~/.ssh/known_hosts].
+    #[arg(long)]
+    pub ssh_known_hosts: Option<PathBuf>,
+    /// Pin the host key by its SHA256: fingerprint.
+    #[arg(long)]
+    pub ssh_host_key_fingerprint: Option<String>,
+    /// Trust a host key seen for the first time (then verify it).
+    #[arg(long)]
+    pub ssh_accept_new_host_key: bool,
+    /// The SSH login for root-only commands (ssh-keys:add/remove).
+    #[arg(long)]
+    pub ssh_root_user: Option<String>,
+    #[arg(long)]
+    pub ssh_root_identity_file: Option<PathBuf>,
+    /// The Dokku version the simulated host claims [default: 0.38.27].
+    #[arg(long)]
+    pub sim_version: Option<String>,
+    /// Latency added to every simulated command, in milliseconds [default: 0].
+    #[arg(long)]
+    pub sim_latency_ms: Option<u64>,
+    /// Access token lifetime in seconds [default: 3600].
+    #[arg(long)]
+    pub access_token_seconds: Option<u64>,
+    /// Refresh token lifetime in seconds [default: 2592000, 30 days].
+    #[arg(long)]
+    pub refresh_token_seconds: Option<u64>,
+    /// Failed logins allowed per client and per user name within the window [default: 10].
+    #[arg(long)]
+    pub login_failure_limit: Option<usize>,
+    /// The failed-login window in seconds [default: 300].
+    #[arg(long)]
+    pub login_failure_window_seconds: Option<u64>,
 }
 
 impl Config {
@@ -91,23 +286,55 @@ impl Config {
             }
             None => Config::default(),
         };
-        let Overrides { bind, data_dir, log_level, request_body_max_bytes, shutdown_grace_seconds } =
-            overrides;
-        if let Some(v) = bind {
-            config.bind = v;
-        }
-        if let Some(v) = data_dir {
-            config.data_dir = v;
-        }
-        if let Some(v) = log_level {
-            config.log_level = v;
-        }
-        if let Some(v) = request_body_max_bytes {
-            config.request_body_max_bytes = v;
-        }
-        if let Some(v) = shutdown_grace_seconds {
-            config.shutdown_grace_seconds = v;
-        }
+        let Overrides {
+            bind,
+            data_dir,
+            log_level,
+            request_body_max_bytes,
+            shutdown_grace_seconds,
+            host_kind,
+            dokku_path,
+            command_timeout_seconds,
+            ssh_host,
+            ssh_port,
+            ssh_user,
+            ssh_identity_file,
+            ssh_known_hosts,
+            ssh_host_key_fingerprint,
+            ssh_accept_new_host_key,
+            ssh_root_user,
+            ssh_root_identity_file,
+            sim_version,
+            sim_latency_ms,
+            access_token_seconds,
+            refresh_token_seconds,
+            login_failure_limit,
+            login_failure_window_seconds,
+        } = overrides;
+        set(&mut config.auth.access_token_seconds, access_token_seconds);
+        set(&mut config.auth.refresh_token_seconds, refresh_token_seconds);
+        set(&mut config.auth.login_failure_limit, login_failure_limit);
+        set(&mut config.auth.login_failure_window_seconds, login_failure_window_seconds);
+        let host = &mut config.host;
+        set(&mut host.kind, host_kind);
+        set(&mut host.dokku_path, dokku_path);
+        set(&mut host.command_timeout_seconds, command_timeout_seconds);
+        set(&mut host.ssh.host, ssh_host);
+        set(&mut host.ssh.port, ssh_port);
+        set(&mut host.ssh.user, ssh_user);
+        set_some(&mut host.ssh.identity_file, ssh_identity_file);
+        set_some(&mut host.ssh.known_hosts, ssh_known_hosts);
+        set_some(&mut host.ssh.host_key_fingerprint, ssh_host_key_fingerprint);
+        host.ssh.accept_new_host_key |= ssh_accept_new_host_key;
+        set_some(&mut host.ssh.root_user, ssh_root_user);
+        set_some(&mut host.ssh.root_identity_file, ssh_root_identity_file);
+        set(&mut host.sim.version, sim_version);
+        set(&mut host.sim.latency_ms, sim_latency_ms);
+        set(&mut config.bind, bind);
+        set(&mut config.data_dir, data_dir);
+        set(&mut config.log_level, log_level);
+        set(&mut config.request_body_max_bytes, request_body_max_bytes);
+        set(&mut config.shutdown_grace_seconds, shutdown_grace_seconds);
         config.validate()?;
         Ok(config)
     }
@@ -122,7 +349,39 @@ impl Config {
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::Invalid("data_dir must not be empty".into()));
         }
+        if self.host.kind == HostKind::Ssh && self.host.ssh.host.is_empty() {
+            return Err(ConfigError::Invalid(
+                "host.kind is \"ssh\" but host.ssh.host is not set (or pass --ssh-host)".into(),
+            ));
+        }
+        if let Some(fp) = &self.host.ssh.host_key_fingerprint
+            && !fp.starts_with("SHA256:")
+        {
+            return Err(ConfigError::Invalid(format!(
+                "host.ssh.host_key_fingerprint must be a SHA256: fingerprint, got {fp:?}"
+            )));
+        }
+        if self.auth.access_token_seconds == 0 || self.auth.refresh_token_seconds == 0 {
+            return Err(ConfigError::Invalid("token lifetimes must be positive".into()));
+        }
+        if self.host.command_timeout_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "host.command_timeout_seconds must be positive".into(),
+            ));
+        }
         Ok(())
+    }
+}
+
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
+    }
+}
+
+fn set_some<T>(slot: &mut Option<T>, value: Option<T>) {
+    if value.is_some() {
+        *slot = value;
     }
 }
 
@@ -154,6 +413,16 @@ mod tests {
         assert_eq!(config.bind, "127.0.0.1:9".parse().unwrap());
         assert_eq!(config.log_level, LogLevel::Debug);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn ssh_needs_a_host_and_pins_are_sha256() {
+        let ssh = Overrides { host_kind: Some(HostKind::Ssh), ..Overrides::default() };
+        assert!(Config::load(None, ssh.clone()).unwrap_err().to_string().contains("host.ssh.host"));
+        let ok = Overrides { ssh_host: Some("dokku.example".into()), ..ssh.clone() };
+        assert_eq!(Config::load(None, ok.clone()).unwrap().host.ssh.host, "dokku.example");
+        let bad_pin = Overrides { ssh_host_key_fingerprint: Some("MD5:aa".into()), ..ok };
+        assert!(Config::load(None, bad_pin).is_err());
     }
 
     #[test]

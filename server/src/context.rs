@@ -1,18 +1,22 @@
 //! The state every request handler shares, and the helpers that read per-request facts from
-//! dropshot's `RequestContext`. The only module besides `http_entrypoints` that sees dropshot types.
+//! dropshot's `RequestContext`. With `http_entrypoints`, the only module that sees dropshot.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use dokku_pro_api::auth::Credentials;
+use dokku_pro_api::error::ApiError;
 use dropshot::RequestContext;
 use serde_json::{Map, Value};
 use slog::Logger;
 
+use crate::auth::{Actor, Authenticator};
 use crate::front;
 
 /// Shared by all requests (dropshot's `Context`).
 pub struct ApiContext {
     pub log: Logger,
+    pub auth: Arc<Authenticator>,
     /// The served OpenAPI document, rendered once at start.
     pub openapi: Arc<Map<String, Value>>,
     /// The key the front layer proves itself with (see `front::KEY_HEADER`).
@@ -20,12 +24,17 @@ pub struct ApiContext {
 }
 
 impl ApiContext {
-    pub fn new(log: Logger, front_key: String) -> ApiContext {
+    pub fn new(log: Logger, auth: Arc<Authenticator>, front_key: String) -> ApiContext {
         let openapi = match dokku_pro_api::openapi::document() {
             Value::Object(map) => map,
             _ => unreachable!("the document is a JSON object"),
         };
-        ApiContext { log, openapi: Arc::new(openapi), front_key }
+        ApiContext { log, auth, openapi: Arc::new(openapi), front_key }
+    }
+
+    /// The bearer check every operation but `login` and `logout` starts with.
+    pub async fn authenticate(&self, credentials: &Credentials) -> Result<Actor, ApiError> {
+        Ok(self.auth.authenticate(credentials).await?)
     }
 }
 

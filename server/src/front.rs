@@ -8,7 +8,8 @@
 //! * every error body becomes the spec's envelope `{"errors":[{"status","title"}]}`;
 //! * a body over the limit is 413 (refused before it is read when `Content-Length` says so; dropshot
 //!   says 400 for a streamed one, which is rewritten);
-//! * 401 gets `WWW-Authenticate`;
+//! * 401 gets `WWW-Authenticate`; an error carrying `meta.retry_after` (429, 503) gets
+//!   `Retry-After`;
 //! * the client's address travels to dropshot in a header authenticated by a per-process random
 //!   key, so nothing that reaches the private port directly can claim another client's address.
 //!
@@ -206,6 +207,9 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
         };
         parts.status = status;
         parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+        if let Some(seconds) = retry_after(&bytes) {
+            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         Response::from_parts(parts, Either::Right(Full::new(bytes)))
     } else {
         Response::from_parts(parts, Either::Left(body))
@@ -235,6 +239,13 @@ fn allowed_methods(headers: &HeaderMap) -> Option<String> {
     let methods: Vec<&str> =
         headers.get_all(header::ALLOW).iter().filter_map(|v| v.to_str().ok()).collect();
     (!methods.is_empty()).then(|| methods.join(", "))
+}
+
+/// `errors[0].meta.retry_after` of an envelope: handlers cannot set headers on errors, so they
+/// put the wait there and this layer sends it as `Retry-After` too.
+fn retry_after(body: &[u8]) -> Option<u64> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    value.get("errors")?.get(0)?.get("meta")?.get("retry_after")?.as_u64()
 }
 
 fn body_too_large_title(limit: usize) -> String {
@@ -361,6 +372,15 @@ mod tests {
             reshape(StatusCode::BAD_REQUEST, body, &Method::POST, "/@api/apps", None).is_none()
         );
         assert!(reshape(StatusCode::BAD_REQUEST, b"not json", &Method::POST, "/", None).is_none());
+    }
+
+    #[test]
+    fn retry_after_comes_from_the_envelope() {
+        assert_eq!(
+            retry_after(br#"{"errors":[{"status":429,"title":"x","meta":{"retry_after":42}}]}"#),
+            Some(42)
+        );
+        assert_eq!(retry_after(br#"{"errors":[{"status":400,"title":"x"}]}"#), None);
     }
 
     #[test]

@@ -16,12 +16,15 @@
 //! Logging is slog (dropshot's logger), to stderr, through `logging::Redact` so that no credential
 //! reaches a log line.
 
+pub mod auth;
 pub mod config;
 pub mod context;
+pub mod error;
 pub mod front;
 pub mod host;
 pub mod http_entrypoints;
 pub mod logging;
+pub mod storage;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -38,6 +41,8 @@ use crate::context::ApiContext;
 
 /// A running server.
 pub struct Server {
+    /// The password of the `admin` user created at this start (first start only).
+    pub initial_admin_password: Option<String>,
     local_addr: SocketAddr,
     dropshot: HttpServer<Arc<ApiContext>>,
     front: JoinHandle<()>,
@@ -47,10 +52,20 @@ pub struct Server {
 
 /// Starts the server: dropshot on a private loopback port, the front layer on `config.bind`.
 pub async fn start(config: &Config, log: Logger) -> Result<Server> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    create_data_dir(&config.data_dir)?;
+    let storage = storage::Storage::open(&config.data_dir)?;
+    let initial_admin_password = auth::ensure_initial_admin(&storage, &config.data_dir)
+        .map_err(|e| anyhow::anyhow!("creating the first user: {e}"))?;
+    let authenticator = auth::Authenticator::open(
+        storage,
+        &config.data_dir,
+        config.auth.settings(),
+        log.new(slog::o!("component" => "auth")),
+    )
+    .context("loading the token signing key")?;
+    authenticator.watch_for_external_revocations();
     let front_key = uuid::Uuid::new_v4().simple().to_string();
-    let context = Arc::new(ApiContext::new(log.clone(), front_key.clone()));
+    let context = Arc::new(ApiContext::new(log.clone(), authenticator, front_key.clone()));
     let dropshot_config = ConfigDropshot {
         bind_address: "127.0.0.1:0".parse().expect("a valid loopback address"),
         default_request_body_max_bytes: config.request_body_max_bytes,
@@ -76,7 +91,20 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
     let grace = Duration::from_secs(config.shutdown_grace_seconds);
     let front = tokio::spawn(front::serve(listener, front, stopped, grace));
     info!(log, "serving the Dokku Pro API"; "url" => format!("http://{local_addr}{}", dokku_pro_api::BASE_PATH));
-    Ok(Server { local_addr, dropshot, front, stop_front, log })
+    Ok(Server { initial_admin_password, local_addr, dropshot, front, stop_front, log })
+}
+
+/// The data directory holds keys and password hashes: owner-only.
+pub fn create_data_dir(dir: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("creating the data directory {}", dir.display()))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("restricting the data directory {}", dir.display()))?;
+    Ok(())
 }
 
 impl Server {

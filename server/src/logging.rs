@@ -24,6 +24,26 @@ pub fn logger(level: LogLevel) -> Logger {
     Logger::root(Redact { inner }.fuse(), slog::o!())
 }
 
+/// A logger that appends JSON lines to a file (through the same redaction), for tests that read
+/// what the server logged.
+pub fn file_logger(path: &std::path::Path, level: LogLevel) -> Logger {
+    let level = match level {
+        LogLevel::Error => dropshot::ConfigLoggingLevel::Error,
+        LogLevel::Warn => dropshot::ConfigLoggingLevel::Warn,
+        LogLevel::Info => dropshot::ConfigLoggingLevel::Info,
+        LogLevel::Debug => dropshot::ConfigLoggingLevel::Debug,
+        LogLevel::Trace => dropshot::ConfigLoggingLevel::Trace,
+    };
+    let inner = dropshot::ConfigLogging::File {
+        level,
+        path: path.display().to_string().into(),
+        if_exists: dropshot::ConfigLoggingIfExists::Append,
+    }
+    .to_logger("dokku-pro-api")
+    .expect("the log file can be created");
+    Logger::root(Redact { inner }.fuse(), slog::o!())
+}
+
 /// A logger that drops everything, for tests and tools.
 pub fn discard() -> Logger {
     Logger::root(slog::Discard, slog::o!())

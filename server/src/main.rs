@@ -1,11 +1,10 @@
 //! The `dokku-pro-api` command: `serve` runs the API server.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use dokku_pro_server::config::{Config, LogLevel, Overrides};
+use dokku_pro_server::config::{Config, Overrides};
 
 #[derive(Parser)]
 #[command(name = "dokku-pro-api", version, about = "A server for the Dokku Pro REST API")]
@@ -18,6 +17,32 @@ struct Cli {
 enum Command {
     /// Run the API server.
     Serve(ServeArgs),
+    /// Manage the users who may log in.
+    User(UserArgs),
+}
+
+#[derive(Args)]
+struct UserArgs {
+    /// TOML configuration file (for its data_dir).
+    #[arg(long, env = "DOKKU_PRO_API_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Directory of the server's state [default: ./dokku-pro-data].
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    action: UserAction,
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Add a user. The password is read from stdin when it is not a terminal, else prompted.
+    Add { name: String },
+    /// Set a user's password (and revoke the user's tokens).
+    Passwd { name: String },
+    /// Remove a user (and revoke the user's tokens).
+    Remove { name: String },
+    /// List the users.
+    List,
 }
 
 #[derive(Args)]
@@ -25,21 +50,11 @@ struct ServeArgs {
     /// TOML configuration file (flags override it).
     #[arg(long, env = "DOKKU_PRO_API_CONFIG")]
     config: Option<PathBuf>,
-    /// Address to listen on [default: 127.0.0.1:5000].
+    /// Run against the built-in simulated Dokku host (same as --host-kind sim).
     #[arg(long)]
-    bind: Option<SocketAddr>,
-    /// Directory for the server's state [default: ./dokku-pro-data].
-    #[arg(long)]
-    data_dir: Option<PathBuf>,
-    /// Log level [default: info].
-    #[arg(long, value_enum)]
-    log_level: Option<LogLevel>,
-    /// Largest accepted request body in bytes [default: 262144].
-    #[arg(long)]
-    request_body_max_bytes: Option<usize>,
-    /// Seconds a graceful shutdown waits for requests in flight [default: 10].
-    #[arg(long)]
-    shutdown_grace_seconds: Option<u64>,
+    sim: bool,
+    #[command(flatten)]
+    overrides: Overrides,
 }
 
 fn main() -> ExitCode {
@@ -50,6 +65,7 @@ fn main() -> ExitCode {
         .expect("a tokio runtime starts");
     let result = match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::User(args) => user_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -61,20 +77,25 @@ fn main() -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let overrides = Overrides {
-        bind: args.bind,
-        data_dir: args.data_dir,
-        log_level: args.log_level,
-        request_body_max_bytes: args.request_body_max_bytes,
-        shutdown_grace_seconds: args.shutdown_grace_seconds,
-    };
+    let mut overrides = args.overrides;
+    if args.sim {
+        overrides.host_kind = Some(dokku_pro_server::config::HostKind::Sim);
+    }
     let config = Config::load(args.config.as_deref(), overrides)?;
     let log = dokku_pro_server::logging::logger(config.log_level);
     let server = dokku_pro_server::start(&config, log).await?;
+    let url = format!("http://{}{}", server.local_addr(), dokku_pro_api::BASE_PATH);
+    eprintln!("dokku-pro-api listening on {url}  (OpenAPI document: {url}/openapi.json)");
+    if let Some(password) = &server.initial_admin_password {
+        eprintln!(
+            "\nFirst start: created the user `admin` with the password\n\n    {password}\n\n\
+             (also written to {}; shown only this once).",
+            config.data_dir.join("initial-admin-password").display()
+        );
+    }
     eprintln!(
-        "dokku-pro-api listening on http://{}{}  (OpenAPI document: /@api/openapi.json)",
-        server.local_addr(),
-        dokku_pro_api::BASE_PATH
+        "\nLog in:   curl -s -u admin:PASSWORD -X POST {url}/tokens\n\
+         Then:     curl -s -H \"Authorization: Bearer $TOKEN\" {url}/apps   (TOKEN = the `id` of the answer)\n"
     );
     wait_for_signal().await?;
     server.shutdown().await
@@ -87,4 +108,50 @@ async fn wait_for_signal() -> anyhow::Result<()> {
         result = tokio::signal::ctrl_c() => result?,
     }
     Ok(())
+}
+
+fn user_command(args: UserArgs) -> anyhow::Result<()> {
+    use dokku_pro_server::auth::users;
+    let overrides = Overrides { data_dir: args.data_dir, ..Overrides::default() };
+    let config = Config::load(args.config.as_deref(), overrides)?;
+    dokku_pro_server::create_data_dir(&config.data_dir)?;
+    let storage = dokku_pro_server::storage::Storage::open(&config.data_dir)?;
+    match args.action {
+        UserAction::Add { name } => {
+            users::validate_name(&name)?;
+            let password = read_password(&format!("Password for {name}: "))?;
+            storage.call_blocking(|c| users::add(c, &name, &password))?;
+            eprintln!("added user {name}");
+        }
+        UserAction::Passwd { name } => {
+            let password = read_password(&format!("New password for {name}: "))?;
+            storage.call_blocking(|c| users::set_password(c, &name, &password))?;
+            eprintln!("changed the password of {name}; their tokens are revoked");
+        }
+        UserAction::Remove { name } => {
+            storage.call_blocking(|c| users::remove(c, &name))?;
+            eprintln!("removed user {name}; their tokens are revoked");
+        }
+        UserAction::List => {
+            for name in storage.call_blocking(|c| users::list(c))? {
+                println!("{name}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// From stdin when it is not a terminal (scripts: `echo pw | dokku-pro-api user add bob`),
+/// else prompted twice without echo.
+fn read_password(prompt: &str) -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\n', '\r']).to_string());
+    }
+    let first = rpassword::prompt_password(prompt)?;
+    let second = rpassword::prompt_password("Again: ")?;
+    anyhow::ensure!(first == second, "the passwords differ");
+    Ok(first)
 }

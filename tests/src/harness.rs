@@ -41,7 +41,7 @@ impl RawResponse {
 struct Shared {
     contract: Contract,
     violations: Mutex<Vec<String>>,
-    upstream: SocketAddr,
+    upstream: Mutex<SocketAddr>,
     http: reqwest::Client,
 }
 
@@ -57,7 +57,9 @@ impl Shared {
 }
 
 pub struct TestServer {
-    server: dokku_pro_server::Server,
+    server: Option<dokku_pro_server::Server>,
+    config: dokku_pro_server::config::Config,
+    admin_password: String,
     proxy_addr: SocketAddr,
     proxy: JoinHandle<()>,
     shared: Arc<Shared>,
@@ -82,16 +84,13 @@ impl TestServer {
             ..Default::default()
         };
         configure(&mut config);
-        let log = if std::env::var_os("DOKKU_PRO_TEST_LOG").is_some() {
-            dokku_pro_server::logging::logger(dokku_pro_server::config::LogLevel::Debug)
-        } else {
-            dokku_pro_server::logging::discard()
-        };
-        let server = dokku_pro_server::start(&config, log).await.expect("the server starts");
+        let server = start_server(&config, data_dir.path()).await;
+        let admin_password =
+            server.initial_admin_password.clone().expect("a new data directory gets an admin");
         let shared = Arc::new(Shared {
             contract: Contract::load(),
             violations: Mutex::new(Vec::new()),
-            upstream: server.local_addr(),
+            upstream: Mutex::new(server.local_addr()),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -100,7 +99,70 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy");
         let proxy_addr = listener.local_addr().expect("local address");
         let proxy = tokio::spawn(run_proxy(listener, shared.clone()));
-        TestServer { server, proxy_addr, proxy, shared, data_dir }
+        TestServer {
+            server: Some(server),
+            config,
+            admin_password,
+            proxy_addr,
+            proxy,
+            shared,
+            data_dir,
+        }
+    }
+
+    fn server(&self) -> &dokku_pro_server::Server {
+        self.server.as_ref().expect("the server is running")
+    }
+
+    /// Stops the server and starts it again on the same data directory (and a new port).
+    pub async fn restart(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.expect("the server shuts down cleanly");
+        }
+        let server = start_server(&self.config, self.data_dir.path()).await;
+        assert!(server.initial_admin_password.is_none(), "the admin is created only once");
+        self.shared_upstream(server.local_addr());
+        self.server = Some(server);
+    }
+
+    fn shared_upstream(&mut self, addr: SocketAddr) {
+        *self.shared.upstream.lock().expect("not poisoned") = addr;
+    }
+
+    /// The password of `admin`, created at the first start.
+    pub fn admin_password(&self) -> &str {
+        &self.admin_password
+    }
+
+    /// The server's log so far (JSON lines; every test server logs to a file in its data dir).
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(self.data_dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// Logs in as admin and returns the token response.
+    pub async fn login_response(&self, body: Option<serde_json::Value>) -> RawResponse {
+        let credentials = format!("admin:{}", self.admin_password);
+        let basic = format!("Basic {}", base64_encode(credentials.as_bytes()));
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        self.raw(
+            "POST",
+            "/@api/tokens",
+            &[("authorization", &basic), ("content-type", "application/json")],
+            body.as_bytes(),
+        )
+        .await
+    }
+
+    /// A fresh access token for admin.
+    pub async fn token(&self) -> String {
+        let response = self.login_response(None).await;
+        assert_eq!(
+            response.status,
+            201,
+            "login failed: {}",
+            String::from_utf8_lossy(&response.body)
+        );
+        response.json()["id"].as_str().expect("the token id").to_string()
     }
 
     /// `http://127.0.0.1:PORT/@api` through the validating proxy.
@@ -110,12 +172,18 @@ impl TestServer {
 
     /// The address of the server itself (no proxy).
     pub fn server_addr(&self) -> SocketAddr {
-        self.server.local_addr()
+        self.server().local_addr()
     }
 
-    /// A progenitor client (generated from the seed) talking through the validating proxy.
-    pub fn client(&self) -> crate::client::Client {
+    /// A progenitor client (generated from the seed) with no credentials, through the proxy.
+    pub fn anonymous_client(&self) -> crate::client::Client {
         crate::client::Client::new(&self.base_url())
+    }
+
+    /// A progenitor client logged in as admin, through the validating proxy.
+    pub async fn client(&self) -> crate::client::Client {
+        let token = self.token().await;
+        self.client_with_authorization(&format!("Bearer {token}"))
     }
 
     /// A progenitor client that sends `authorization` on every request.
@@ -170,9 +238,11 @@ impl TestServer {
     }
 
     /// Stops everything; fails the test if any response broke the contract.
-    pub async fn finish(self) {
+    pub async fn finish(mut self) {
         self.proxy.abort();
-        self.server.shutdown().await.expect("the server shuts down cleanly");
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.expect("the server shuts down cleanly");
+        }
         let violations = self.shared.violations.lock().expect("not poisoned");
         assert!(
             violations.is_empty(),
@@ -180,6 +250,34 @@ impl TestServer {
             violations.join("\n")
         );
     }
+}
+
+async fn start_server(
+    config: &dokku_pro_server::config::Config,
+    dir: &std::path::Path,
+) -> dokku_pro_server::Server {
+    let log = dokku_pro_server::logging::file_logger(
+        &dir.join("server.log"),
+        dokku_pro_server::config::LogLevel::Debug,
+    );
+    dokku_pro_server::start(config, log).await.expect("the server starts")
+}
+
+pub fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = ((b[0] as u32) << 16) | ((b[1] as u32) << 8) | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// Writes `bytes` to a new connection and reads the response until the server closes it (the
@@ -258,7 +356,8 @@ async fn forward(shared: &Shared, request: Request<Incoming>) -> Response<Full<B
     let (parts, body) = request.into_parts();
     let body = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
     let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let url = format!("http://{}{path_and_query}", shared.upstream);
+    let upstream = *shared.upstream.lock().expect("not poisoned");
+    let url = format!("http://{upstream}{path_and_query}");
     let mut outgoing = shared.http.request(parts.method.clone(), url).body(body);
     for (name, value) in &parts.headers {
         if name != http::header::HOST && name != http::header::CONTENT_LENGTH {

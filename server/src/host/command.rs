@@ -49,7 +49,11 @@ pub struct DokkuCommand {
 impl DokkuCommand {
     /// `dokku <subcommand>`; add arguments with [`arg`](Self::arg) and friends.
     pub fn new(subcommand: impl Into<String>) -> DokkuCommand {
-        DokkuCommand { args: vec![Arg { value: subcommand.into(), secret: false }], stdin: None, root: false }
+        DokkuCommand {
+            args: vec![Arg { value: subcommand.into(), secret: false }],
+            stdin: None,
+            root: false,
+        }
     }
 
     /// A command from plain arguments (none secret).
@@ -73,6 +77,16 @@ impl DokkuCommand {
 
     pub fn arg(mut self, value: impl Into<String>) -> DokkuCommand {
         self.args.push(Arg { value: value.into(), secret: false });
+        self
+    }
+
+    /// Several plain arguments.
+    pub fn with_args<I, S>(mut self, values: I) -> DokkuCommand
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args.extend(values.into_iter().map(|v| Arg { value: v.into(), secret: false }));
         self
     }
 
@@ -126,7 +140,10 @@ impl DokkuCommand {
 
     /// The argv for logs and job records: secrets replaced by `<secret>`.
     pub fn masked_argv(&self) -> Vec<String> {
-        self.args.iter().map(|a| if a.secret { "<secret>".to_string() } else { a.value.clone() }).collect()
+        self.args
+            .iter()
+            .map(|a| if a.secret { "<secret>".to_string() } else { a.value.clone() })
+            .collect()
     }
 }
 
@@ -172,14 +189,20 @@ mod tests {
             .secret_arg("DATABASE_URL=postgres://u:hunter2@db/x");
         assert_eq!(cmd.to_string(), "dokku --quiet config:set --no-restart 'my app' <secret>");
         assert!(!format!("{cmd:?}").contains("hunter2"));
-        assert_eq!(cmd.masked_argv(), ["--quiet", "config:set", "--no-restart", "my app", "<secret>"]);
+        assert_eq!(
+            cmd.masked_argv(),
+            ["--quiet", "config:set", "--no-restart", "my app", "<secret>"]
+        );
         assert_eq!(cmd.argv()[4], "DATABASE_URL=postgres://u:hunter2@db/x");
         assert_eq!(cmd.subcommand(), "config:set");
     }
 
     #[test]
     fn stdin_is_never_shown() {
-        let cmd = DokkuCommand::new("config:import").arg("app").arg("-").stdin(br#"{"K":"secret"}"#.to_vec());
+        let cmd = DokkuCommand::new("config:import")
+            .arg("app")
+            .arg("-")
+            .stdin(br#"{"K":"secret"}"#.to_vec());
         assert_eq!(cmd.to_string(), "dokku config:import app - <stdin:secret>");
     }
 
@@ -191,7 +214,10 @@ mod tests {
 
     #[test]
     fn nul_bytes_are_refused() {
-        assert_eq!(DokkuCommand::new("x").arg("a\0b").validate(), Err(CommandError::NulByte { index: 1 }));
+        assert_eq!(
+            DokkuCommand::new("x").arg("a\0b").validate(),
+            Err(CommandError::NulByte { index: 1 })
+        );
         assert!(DokkuCommand::new("x").arg("ok").validate().is_ok());
     }
 }

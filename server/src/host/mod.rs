@@ -1,4 +1,197 @@
-//! The Dokku host layer (being written).
+//! The Dokku host layer: everything the server knows about running Dokku.
+//!
+//! * [`command`]: a command is a value (argv after `dokku`, optional stdin), with a `Display`
+//!   that masks secrets for logs and job records.
+//! * [`exec::Executor`]: one trait, three executors. [`local::LocalExecutor`] runs `dokku` on
+//!   this machine; [`ssh::SshExecutor`] runs it over one multiplexed OpenSSH connection (its
+//!   module docs explain the choice of OpenSSH and how arguments are quoted for Dokku's `xargs`
+//!   re-parse); [`simulated::SimExecutor`] runs it on the in-process simulated host.
+//! * [`Host`]: an executor plus what we learned about the host (its version), the mapping of
+//!   exit statuses to [`HostError`] (20 = app missing, 1 with ` !     msg` = Dokku refused, 2 =
+//!   bad flag), and per-app serialization of mutations.
+//! * [`parse`]: typed parsers for every output the server reads, tested on literal Dokku output.
+//!
+//! # Supported Dokku versions
+//!
+//! 0.34.0 and newer ([`version::MINIMUM`]); an older host is refused at start. Commands use the
+//! JSON form where the host has it and the documented fallback where it does not (dokku-host.md
+//! §10): `apps:list`/`ps:scale` JSON from 0.38.21, `plugin:list` JSON from 0.38.22,
+//! `domains:report` JSON from 0.38.0, `config:import` from 0.37.0, unprefixed report keys from
+//! 0.38.8. Plugins: the official datastore plugins, dokku-http-auth and dokku-maintenance.
+//!
+//! Errors are [`HostError`]; the HTTP status for each kind is chosen outside this layer.
 
 pub mod command;
+pub mod error;
+pub mod exec;
+pub mod local;
 pub mod parse;
+// pub mod simulated; (enabled once the dokku-sim crate implements SimHost::run)
+pub mod ssh;
+pub mod version;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OwnedMutexGuard;
+
+pub use command::DokkuCommand;
+pub use error::HostError;
+pub use exec::{Executor, Output};
+pub use version::DokkuVersion;
+
+/// A Dokku host: where commands run, and what it supports.
+pub struct Host {
+    executor: Arc<dyn Executor>,
+    /// The login for root-only commands, if configured.
+    root: Option<Arc<dyn Executor>>,
+    version: DokkuVersion,
+    app_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Host {
+    /// Connects: asks the host for its version and refuses one older than we support.
+    pub async fn connect(
+        executor: Arc<dyn Executor>,
+        root: Option<Arc<dyn Executor>>,
+    ) -> Result<Host, HostError> {
+        let cmd = DokkuCommand::new("version");
+        let out = executor.run(&cmd).await?;
+        if !out.success() {
+            return Err(HostError::Failed {
+                command: cmd.to_string(),
+                status: out.status,
+                message: failure_message(&out),
+            });
+        }
+        let version = parse::parse_version(&out.stdout).map_err(|source| HostError::Parse {
+            command: cmd.to_string(),
+            source: source.into(),
+        })?;
+        if version < version::MINIMUM {
+            return Err(HostError::Unsupported {
+                found: version.to_string(),
+                minimum: version::MINIMUM.to_string(),
+            });
+        }
+        Ok(Host { executor, root, version, app_locks: Mutex::new(HashMap::new()) })
+    }
+
+    pub fn version(&self) -> DokkuVersion {
+        self.version
+    }
+
+    /// `local`, `ssh` or `sim`.
+    pub fn kind(&self) -> &'static str {
+        self.executor.kind()
+    }
+
+    /// Runs a command and returns its output whatever the exit status (for commands whose
+    /// non-zero exit is an answer: `apps:locked`, `plugin:installed`, ...).
+    pub async fn run_raw(&self, cmd: &DokkuCommand) -> Result<Output, HostError> {
+        let executor = if cmd.needs_root() {
+            self.root.as_ref().ok_or_else(|| HostError::NoRootLogin { command: cmd.to_string() })?
+        } else {
+            &self.executor
+        };
+        executor.run(cmd).await
+    }
+
+    /// Runs a command; a non-zero exit is an error of the kind its status says.
+    pub async fn run(&self, cmd: &DokkuCommand) -> Result<Output, HostError> {
+        let out = self.run_raw(cmd).await?;
+        check_status(cmd, out)
+    }
+
+    /// Holds the app's mutation lock: mutations of one app run one at a time in this process
+    /// (Dokku's property and ENV writes are unlocked read-modify-write; dokku-host.md §9.10).
+    /// Reads do not take it.
+    pub async fn lock_app(&self, app: &str) -> OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self.app_locks.lock().expect("the app lock table is never poisoned");
+            locks.entry(app.to_string()).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+
+    /// Closes connections (at shutdown).
+    pub async fn close(&self) {
+        self.executor.close().await;
+        if let Some(root) = &self.root {
+            root.close().await;
+        }
+    }
+}
+
+/// Maps an exit status to the error it means (dokku-host.md §2.5).
+pub fn check_status(cmd: &DokkuCommand, out: Output) -> Result<Output, HostError> {
+    match out.status {
+        0 => Ok(out),
+        20 => Err(HostError::AppNotFound { message: failure_message(&out) }),
+        1 => Err(HostError::Refused {
+            command: cmd.to_string(),
+            status: 1,
+            message: failure_message(&out),
+        }),
+        2 => Err(HostError::BadFlag { command: cmd.to_string(), message: failure_message(&out) }),
+        status => Err(HostError::Failed {
+            command: cmd.to_string(),
+            status,
+            message: failure_message(&out),
+        }),
+    }
+}
+
+/// What Dokku said when it failed: its ` !     ` messages (prefix stripped, joined with `; `),
+/// else the first other stderr line, else the last line of stdout (commands that merge stderr
+/// into stdout, like `ps:rebuild`).
+pub fn failure_message(out: &Output) -> String {
+    parse::parse_stderr(&out.stderr)
+        .summary()
+        .or_else(|| {
+            let stdout = parse::strip_ansi(&out.stdout);
+            stdout.lines().rev().map(str::trim).find(|l| !l.is_empty()).map(String::from)
+        })
+        .unwrap_or_else(|| "no output".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn out(status: i32, stdout: &str, stderr: &str) -> Output {
+        Output { status, stdout: stdout.into(), stderr: stderr.into() }
+    }
+
+    #[test]
+    fn exit_statuses_map_to_error_kinds() {
+        let cmd = DokkuCommand::new("apps:report").arg("x");
+        let e = check_status(&cmd, out(20, "", " !     App x does not exist\n")).unwrap_err();
+        assert!(
+            matches!(&e, HostError::AppNotFound { message } if message == "App x does not exist")
+        );
+        let e = check_status(&cmd, out(1, "", " !     Name is already taken\n")).unwrap_err();
+        assert!(
+            matches!(&e, HostError::Refused { message, .. } if message == "Name is already taken")
+        );
+        let e = check_status(&cmd, out(2, "", "unknown flag: --format\nUsage: ...\n")).unwrap_err();
+        assert!(matches!(&e, HostError::BadFlag { .. }));
+        assert!(check_status(&cmd, out(0, "ok", "")).is_ok());
+    }
+
+    #[test]
+    fn failure_messages_strip_the_prefix_and_join_lines() {
+        let o = out(
+            1,
+            "",
+            " !     node-js-app currently has a deploy lock in place. Exiting...\n !     Run 'apps:unlock' to release the existing deploy lock\n",
+        );
+        assert_eq!(
+            failure_message(&o),
+            "node-js-app currently has a deploy lock in place. Exiting...; Run 'apps:unlock' to release the existing deploy lock"
+        );
+        // Build output merged into stdout (ps:rebuild): the last line tells what happened.
+        assert_eq!(failure_message(&out(1, "-----> Building\nfailed here\n", "")), "failed here");
+        assert_eq!(failure_message(&out(1, "", "")), "no output");
+    }
+}

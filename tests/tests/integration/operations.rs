@@ -9,6 +9,7 @@ use dokku_pro_tests::harness::TestServer;
 #[tokio::test]
 async fn the_unimplemented_list_is_the_truth() {
     let server = TestServer::start().await;
+    let bearer = format!("Bearer {}", server.token().await);
     let seed = load_seed();
     let mut answering_501 = BTreeSet::new();
     let mut routed = 0;
@@ -29,7 +30,7 @@ async fn the_unimplemented_list_is_the_truth() {
                 .raw(
                     &method.to_uppercase(),
                     &format!("/@api{concrete}"),
-                    &[("content-type", "application/json")],
+                    &[("content-type", "application/json"), ("authorization", &bearer)],
                     body,
                 )
                 .await;
@@ -55,7 +56,7 @@ async fn the_unimplemented_list_is_the_truth() {
 #[tokio::test]
 async fn the_generated_client_talks_to_the_server() {
     let server = TestServer::start().await;
-    let client = server.client();
+    let client = server.client().await;
     // 501 is not a documented status, so the client hands back the raw response.
     match client.get_apps().send().await {
         Err(dokku_pro_tests::client::Error::UnexpectedResponse(r)) => {

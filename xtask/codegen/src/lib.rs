@@ -50,16 +50,32 @@ pub struct Options {
     /// `(operationId, Rust type path)`. Used where the design answers more than the seed's schema
     /// describes (login returns the token at top level *and* under `data`).
     pub response_overrides: Vec<(String, String)>,
+    /// Operations whose body may be absent even though the seed marks it required. (Bodies the
+    /// seed does not mark required are optional anyway.) `login` with Basic credentials needs
+    /// no body, and `curl -u user:pass -X POST .../tokens` sends none.
+    pub optional_bodies: Vec<String>,
+    /// `default`s in component schemas that the seed meant as examples (spec-notes.md §4:
+    /// `Token` / `TokenCreate` `refresh_token` default to `dpr_uoelcjosertv8w4vw3`). As JSON
+    /// pointers into `components/schemas`; the generated field is then optional instead of
+    /// silently filled with the example.
+    pub example_defaults: Vec<String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
-            default_bodies: true,
+            // The server implements every method (an unimplemented one still authenticates
+            // before answering 501), so a missing method is a compile error.
+            default_bodies: false,
             response_overrides: vec![(
                 "login".to_string(),
                 "crate::responses::TokenResponse".to_string(),
             )],
+            optional_bodies: vec!["login".to_string()],
+            example_defaults: vec![
+                "/Token/properties/attributes/properties/refresh_token/default".to_string(),
+                "/TokenCreate/properties/attributes/properties/refresh_token/default".to_string(),
+            ],
         }
     }
 }
@@ -331,7 +347,15 @@ pub fn generate(sources: &Sources, options: &Options) -> Result<String> {
         .with_derive("schemars::JsonSchema".to_string())
         .with_derive("PartialEq".to_string());
     let mut types = TypeSpace::new(&settings);
-    let components: Vec<(String, schemars::schema::Schema)> = merged["components"]["schemas"]
+    let mut schemas = merged["components"]["schemas"].clone();
+    for pointer in &options.example_defaults {
+        let (parent, key) =
+            pointer.rsplit_once('/').ok_or_else(|| anyhow!("bad pointer {pointer}"))?;
+        let removed =
+            schemas.pointer_mut(parent).and_then(Value::as_object_mut).and_then(|o| o.remove(key));
+        ensure!(removed.is_some(), "example_defaults: {pointer} is not in the spec");
+    }
+    let components: Vec<(String, schemars::schema::Schema)> = schemas
         .as_object()
         .ok_or_else(|| anyhow!("no component schemas"))?
         .iter()
@@ -345,6 +369,7 @@ pub fn generate(sources: &Sources, options: &Options) -> Result<String> {
     let mut params_items = Vec::new();
     let mut header_types: BTreeMap<String, (TokenStream, Vec<(String, String)>)> = BTreeMap::new();
     let mut methods = Vec::new();
+    let mut optional_body_ops: Vec<String> = Vec::new();
     let mut all_tags: BTreeMap<String, String> = BTreeMap::new();
     for tag in sources.seed.tags.iter().chain(sources.extensions.tags.iter()) {
         all_tags.insert(tag.name.clone(), tag.description.clone().unwrap_or_default());
@@ -471,7 +496,12 @@ pub fn generate(sources: &Sources, options: &Options) -> Result<String> {
             let id = types
                 .add_type_with_name(&to_schemars(&schema)?, Some(format!("{type_base}Body")))?;
             let ty = types.get_type(&id)?.ident();
-            args.push(quote!(body: dropshot::TypedBody<#ty>));
+            if body.required && !options.optional_bodies.contains(&op.id) {
+                args.push(quote!(body: dropshot::TypedBody<#ty>));
+            } else {
+                args.push(quote!(body: crate::body::OptionalBody<#ty>));
+                optional_body_ops.push(op.id.clone());
+            }
         }
 
         // Success response.
@@ -621,6 +651,13 @@ pub fn generate(sources: &Sources, options: &Options) -> Result<String> {
         /// Typed response headers.
         pub mod headers {
             #(#header_items)*
+        }
+
+        /// Facts about the operations that dropshot's rendered document cannot carry.
+        pub mod operation_facts {
+            /// Operations whose request body may be absent (dropshot documents every body as
+            /// required; the served document is corrected from this list).
+            pub const OPTIONAL_BODY: &[&str] = &[#(#optional_body_ops),*];
         }
 
         /// The Dokku Pro API: one method per operation of the seed spec, plus our extensions.

@@ -1,0 +1,250 @@
+//! `domains:*` (dokku-host.md §3.5): a bash plugin until 0.38.22 (printf rows, space-separated
+//! flag lists, JSON only from 0.38.0), a Go one since.
+
+use crate::context::Ctx;
+use crate::output::{CmdResult, bash_key, bash_row};
+use crate::report::{self, Format, GoReport};
+
+const FLAGS: [&str; 4] = [
+    "--domains-app-enabled",
+    "--domains-app-vhosts",
+    "--domains-global-enabled",
+    "--domains-global-vhosts",
+];
+
+/// `is_valid_hostname`: lower-cased, `^[a-z0-9.*-]*[a-z0-9*-]$`, or exactly `_`.
+fn is_valid_domain(domain: &str) -> bool {
+    let lower = domain.to_lowercase();
+    if lower == "_" {
+        return true;
+    }
+    let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '*' || c == '-';
+    match lower.chars().last() {
+        Some(last) if ok(last) => lower.chars().all(|c| ok(c) || c == '.'),
+        _ => false,
+    }
+}
+
+fn values(ctx: &Ctx, subject: &str) -> Vec<(String, String)> {
+    let global = &ctx.state.global.vhosts;
+    let mut rows = Vec::new();
+    if subject != "--global" {
+        let app = ctx.app(subject);
+        rows.push((FLAGS[0], app.vhosts_enabled.to_string()));
+        rows.push((FLAGS[1], app.vhosts.join(" ")));
+    }
+    rows.push((FLAGS[2], (!global.is_empty()).to_string()));
+    rows.push((FLAGS[3], global.join(" ")));
+    rows.into_iter().map(|(f, v)| (f.to_string(), v)).collect()
+}
+
+pub(crate) fn report(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    if ctx.v.domains_go() {
+        let spec = GoReport {
+            report_type: "domains",
+            json_trim: true,
+            json_legacy: false,
+            row_trim: false,
+            uppercase: true,
+        };
+        return report::run(ctx, args, &spec, values);
+    }
+    bash_report(ctx, args)
+}
+
+/// The bash report of 0.34–0.38.21: `--format` is an unknown info flag before 0.38.0.
+fn bash_report(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let mut subject = None;
+    let mut info_flag = None;
+    let mut format = Format::Stdout;
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        i += 1;
+        if arg == "--format" && ctx.v.domains_json() {
+            if args.get(i).map(String::as_str) == Some("json") {
+                format = Format::Json;
+            }
+            i += 1;
+        } else if arg == "--global" && ctx.v.domains_json() {
+            subject = Some(arg.clone());
+        } else if arg.starts_with("--") {
+            info_flag.get_or_insert(arg.clone());
+        } else {
+            subject.get_or_insert(arg.clone());
+        }
+    }
+    let subjects = match subject.as_deref() {
+        Some("--global") => vec!["--global".to_string()],
+        Some(app) => vec![ctx.verify_app(Some(app))?],
+        None => ctx.state.apps.keys().cloned().collect(),
+    };
+    for subject in subjects {
+        let rows = values(ctx, &subject);
+        if let Some(flag) = &info_flag {
+            match rows.iter().find(|(f, _)| f == flag) {
+                Some((_, value)) if !value.is_empty() => ctx.out.line(value),
+                Some(_) => {}
+                None => {
+                    let valid: Vec<&str> = rows.iter().map(|(f, _)| f.as_str()).collect();
+                    return Err(ctx.out.fail(&format!(
+                        "Invalid flag passed, valid flags: {}",
+                        valid.join(" ")
+                    )));
+                }
+            }
+            continue;
+        }
+        if format == Format::Json {
+            let map: std::collections::BTreeMap<String, String> = rows
+                .into_iter()
+                .map(|(f, v)| (f.trim_start_matches("--domains-").to_string(), v))
+                .collect();
+            let json = serde_json::to_string(&map).unwrap_or_default();
+            ctx.out.line(&json);
+            continue;
+        }
+        ctx.out.info2_quiet(&format!("{subject} domains information"));
+        for (flag, value) in rows {
+            ctx.out.verbose(&bash_row(&bash_key(&flag), &value, 30));
+        }
+    }
+    Ok(())
+}
+
+fn app_and_domains(ctx: &mut Ctx, args: &[String], usage: &str) -> Result<(String, Vec<String>), crate::output::Stop> {
+    let name = ctx.verify_app(args.first().map(String::as_str))?;
+    let domains: Vec<String> = args.iter().skip(1).cloned().collect();
+    if domains.is_empty() {
+        return Err(ctx.out.fail(&format!("Please specify a domain name. Usage: dokku {usage}")));
+    }
+    // Every domain is validated before any is written.
+    for domain in &domains {
+        if !is_valid_domain(domain) {
+            return Err(ctx.out.fail(&format!("{domain} is invalid. exiting...")));
+        }
+    }
+    Ok((name, domains))
+}
+
+pub(crate) fn add(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let (name, domains) =
+        app_and_domains(ctx, args, "domains:add <app> <domain> [<domain> ...]")?;
+    for domain in domains {
+        // Exact, case-sensitive line match; the original case is stored.
+        if ctx.app(&name).vhosts.contains(&domain) {
+            ctx.out.info1(&format!("Skipping: {domain} already added to {name}"));
+            continue;
+        }
+        ctx.app_mut(&name).vhosts.push(domain.clone());
+        ctx.out.info1(&format!("Added {domain} to {name}"));
+    }
+    // Adding a domain re-enables vhosts that were disabled, without a restart.
+    ctx.app_mut(&name).vhosts_enabled = true;
+    Ok(())
+}
+
+pub(crate) fn remove(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let (name, domains) =
+        app_and_domains(ctx, args, "domains:remove <app> <domain> [<domain> ...]")?;
+    for domain in domains {
+        // A `sed` delete: dots in the pattern match any character, and absence is no error.
+        ctx.app_mut(&name).vhosts.retain(|line| !sed_line_match(&domain, line));
+        ctx.out.info1(&format!("Removed {domain} from {name}"));
+    }
+    Ok(())
+}
+
+pub(crate) fn set(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let (name, domains) =
+        app_and_domains(ctx, args, "domains:set <app> <domain> [<domain> ...]")?;
+    ctx.out.info1(&format!("Set {} for {name}", domains.join(" ")));
+    let app = ctx.app_mut(&name);
+    app.vhosts = domains;
+    app.vhosts_enabled = true;
+    Ok(())
+}
+
+pub(crate) fn clear(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let name = ctx.verify_app(args.first().map(String::as_str))?;
+    ctx.app_mut(&name).vhosts.clear();
+    ctx.out.info1(&format!("Cleared domains in {name}"));
+    Ok(())
+}
+
+pub(crate) fn enable(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let name = ctx.verify_app(args.first().map(String::as_str))?;
+    if ctx.app(&name).vhosts_enabled {
+        ctx.out.info1("Domains (VHOST) already enabled for app");
+        return Ok(());
+    }
+    ctx.out.info1(&format!("Enabling domains for {name}..."));
+    ctx.app_mut(&name).vhosts_enabled = true;
+    // Sets NO_VHOST through a normal config set, which restarts a deployed app.
+    if ctx.restarts(&name) {
+        crate::ps::restart_app(ctx, &name);
+    }
+    Ok(())
+}
+
+pub(crate) fn disable(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let name = ctx.verify_app(args.first().map(String::as_str))?;
+    if !ctx.app(&name).vhosts_enabled {
+        ctx.out.info1("Domains (VHOST) already disabled for app");
+        return Ok(());
+    }
+    ctx.out.info1(&format!("Disabling domains for {name}..."));
+    ctx.app_mut(&name).vhosts_enabled = false;
+    Ok(())
+}
+
+/// `sed "/^$PATTERN$/d"` for a hostname pattern: `.` is any character, `*` repeats the previous
+/// one, everything else is literal.
+fn sed_line_match(pattern: &str, line: &str) -> bool {
+    fn matches(p: &[char], s: &[char]) -> bool {
+        match p {
+            [] => s.is_empty(),
+            [c, '*', rest @ ..] => {
+                let mut i = 0;
+                loop {
+                    if matches(rest, &s[i..]) {
+                        return true;
+                    }
+                    if i < s.len() && (*c == '.' || s[i] == *c) {
+                        i += 1;
+                    } else {
+                        return false;
+                    }
+                }
+            }
+            [c, rest @ ..] => {
+                !s.is_empty() && (*c == '.' || s[0] == *c) && matches(rest, &s[1..])
+            }
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let s: Vec<char> = line.chars().collect();
+    matches(&p, &s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domain_rules() {
+        assert!(is_valid_domain("Example.COM"));
+        assert!(is_valid_domain("*.example.com"));
+        assert!(is_valid_domain("_"));
+        assert!(!is_valid_domain("example.com."));
+        assert!(!is_valid_domain("exa mple.com"));
+        assert!(!is_valid_domain(""));
+    }
+
+    #[test]
+    fn removal_is_a_regex() {
+        assert!(sed_line_match("a.b", "a.b"));
+        assert!(sed_line_match("a.b", "axb"));
+        assert!(!sed_line_match("a.b", "a.bc"));
+    }
+}

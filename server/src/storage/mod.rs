@@ -1,0 +1,193 @@
+//! Storage: one SQLite database in the data directory (rusqlite, bundled SQLite).
+//!
+//! WAL journal with `synchronous = FULL`: a write is on disk before the call returns, so nothing
+//! the API acknowledged is lost to a crash, `kill -9` or power loss. Migrations are embedded and
+//! run at open, inside a transaction each, tracked by `PRAGMA user_version`.
+//!
+//! SQLite calls block, so async code reaches the database through [`Storage::call`], which runs
+//! the closure on tokio's blocking pool; one connection behind a mutex serializes writers (SQLite
+//! allows one writer at a time anyway) and keeps the code simple.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Connection;
+
+/// Embedded schema migrations, applied in order. Never edit one that has shipped; add another.
+const MIGRATIONS: &[&str] = &[
+    // 1: users and tokens.
+    "CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE tokens (
+        -- The access token's `jti`.
+        id TEXT PRIMARY KEY,
+        -- NULL once the user is removed; the row stays so the token stays revoked.
+        user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        -- Every token minted by refreshing shares its ancestor's family; replaying a spent
+        -- refresh token revokes the whole family.
+        family TEXT NOT NULL,
+        -- SHA-256 of the opaque refresh token (the token itself is never stored).
+        refresh_hash TEXT NOT NULL UNIQUE,
+        refresh_expires_at INTEGER NOT NULL,
+        refresh_spent_at INTEGER,
+        access_expires_at INTEGER NOT NULL,
+        uses_limit INTEGER,
+        uses_count INTEGER NOT NULL DEFAULT 0,
+        revoked_at INTEGER,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX tokens_family ON tokens(family);
+    CREATE INDEX tokens_user ON tokens(user_id);",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("cannot open the database {path}")]
+    Open {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("database migration {version} failed")]
+    Migrate {
+        version: usize,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the database was written by a newer dokku-pro-api (schema {found}, this one knows {known})"
+    )]
+    TooNew { found: usize, known: usize },
+    #[error("database error")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the database task failed")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// The database, shared by the auth and jobs layers.
+#[derive(Clone)]
+pub struct Storage {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Storage {
+    /// Opens (creating if needed) `DATA_DIR/dokku-pro-api.db` and migrates it.
+    pub fn open(data_dir: &Path) -> Result<Storage, StorageError> {
+        let path = data_dir.join("dokku-pro-api.db");
+        let open_err = |source| StorageError::Open { path: path.display().to_string(), source };
+        let mut conn = Connection::open(&path).map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", true).map_err(open_err)?;
+        // A second process (the `user` CLI while the server runs) waits instead of failing.
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(open_err)?;
+        migrate(&mut conn)?;
+        restrict_permissions(&path);
+        Ok(Storage { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Runs `f` with the connection on the blocking pool. `f` may return any error that a
+    /// storage error converts into.
+    pub async fn call<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| E::from(StorageError::Task(e)))?
+    }
+
+    /// Runs `f` with the connection on the current thread (for the CLI and start-up).
+    pub fn call_blocking<T, E>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut conn = self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut conn)
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let current = usize::try_from(current).unwrap_or(usize::MAX);
+    if current > MIGRATIONS.len() {
+        return Err(StorageError::TooNew { found: current, known: MIGRATIONS.len() });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        let version = index + 1;
+        let err = |source| StorageError::Migrate { version, source };
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute_batch(sql).map_err(err)?;
+        tx.pragma_update(None, "user_version", version as i64).map_err(err)?;
+        tx.commit().map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The database holds password hashes and token records: owner-only.
+fn restrict_permissions(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for p in [path.to_path_buf(), path.with_extension("db-wal"), path.with_extension("db-shm")] {
+        let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_run_once_and_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
+        storage
+            .call_blocking(|c| {
+                c.execute("INSERT INTO users (name, password_hash, created_at, updated_at) VALUES ('a', 'h', 1, 1)", [])?;
+                Ok::<_, StorageError>(())
+            })
+            .unwrap();
+        drop(storage);
+        let storage = Storage::open(dir.path()).unwrap();
+        let (version, users): (i64, i64) = storage
+            .call_blocking(|c| {
+                let v = c.pragma_query_value(None, "user_version", |r| r.get(0))?;
+                let n = c.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
+                Ok::<_, StorageError>((v, n))
+            })
+            .unwrap();
+        assert_eq!((version, users), (MIGRATIONS.len() as i64, 1));
+        use std::os::unix::fs::PermissionsExt;
+        let mode =
+            std::fs::metadata(dir.path().join("dokku-pro-api.db")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Storage::open(dir.path()).unwrap());
+        let conn = Connection::open(dir.path().join("dokku-pro-api.db")).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        assert!(matches!(Storage::open(dir.path()), Err(StorageError::TooNew { found: 99, .. })));
+    }
+}
