@@ -129,6 +129,11 @@ impl TestServer {
         *self.shared.upstream.lock().expect("not poisoned") = addr;
     }
 
+    /// The server's data directory.
+    pub fn server_data_dir(&self) -> &std::path::Path {
+        &self.config.data_dir
+    }
+
     /// The password of `admin`, created at the first start.
     pub fn admin_password(&self) -> &str {
         &self.admin_password

@@ -8,8 +8,7 @@ use crate::state::App;
 
 pub(crate) fn list(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     // Before 0.38.21 `apps:list` takes no flags at all, so `--format` is an unknown flag.
-    let spec: &[flags::Flag] =
-        if ctx.v.apps_list_json() { &[value_flag("format")] } else { &[] };
+    let spec: &[flags::Flag] = if ctx.v.apps_list_json() { &[value_flag("format")] } else { &[] };
     let parsed = flags::parse(&mut ctx.out, args, spec)?;
     let names: Vec<&String> = ctx.state.apps.keys().collect();
     match parsed.value("format").unwrap_or("stdout") {
@@ -86,7 +85,10 @@ fn collect_report(ctx: &Ctx, subject: &str) -> Vec<(String, String)> {
     report::pairs(&[
         ("--app-created-at", app.created_at.to_string()),
         ("--app-deploy-source", if deployed { "git".into() } else { String::new() }),
-        ("--app-deploy-source-metadata", if deployed { app.git_sha.clone() } else { String::new() }),
+        (
+            "--app-deploy-source-metadata",
+            if deployed { app.git_sha.clone() } else { String::new() },
+        ),
         ("--app-dir", format!("/home/dokku/{subject}")),
         ("--app-global-disable-autocreation", global),
         ("--app-locked", app.locked.to_string()),
@@ -177,9 +179,9 @@ pub(crate) fn set(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         return Err(ctx.out.fail("No property specified"));
     };
     if property != "disable-autocreation" {
-        return Err(ctx.out.fail(
-            "Invalid property specified, valid properties include: disable-autocreation",
-        ));
+        return Err(ctx
+            .out
+            .fail("Invalid property specified, valid properties include: disable-autocreation"));
     }
     if subject.as_deref() != Some("--global") {
         return Err(ctx.out.fail("Property can only be specified globally"));

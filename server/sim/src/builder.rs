@@ -130,9 +130,7 @@ pub(crate) fn selected_scheduler(state: &State, app: Option<&str>) -> String {
 /// The builder a build would use: the selected one, else what detection found, else herokuish.
 pub(crate) fn build_with(state: &State, app: &str) -> String {
     let app_props = state.apps.get(app).map(|a| &a.builder);
-    let pick = |prop: &str| {
-        app_props.and_then(|p| p.get(prop)).filter(|v| !v.is_empty()).cloned()
-    };
+    let pick = |prop: &str| app_props.and_then(|p| p.get(prop)).filter(|v| !v.is_empty()).cloned();
     pick("selected")
         .or_else(|| state.global.builder.get("selected").filter(|v| !v.is_empty()).cloned())
         .or_else(|| pick("detected"))

@@ -16,7 +16,9 @@ pub(crate) fn valid_buildpack(value: &str) -> Result<String, String> {
     if value.is_empty() {
         return Err("Must specify a buildpack to add".to_string());
     }
-    let word = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let word = |s: &str| {
+        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
     if let Some((org, name)) = value.split_once('/')
         && word(org)
         && word(name)
@@ -73,8 +75,7 @@ pub(crate) fn add(ctx: &mut Ctx, args: &[String]) -> CmdResult {
 }
 
 pub(crate) fn set(ctx: &mut Ctx, args: &[String]) -> CmdResult {
-    let parsed =
-        flags::parse(&mut ctx.out, args, &[value_flag("index"), bool_flag("replace")])?;
+    let parsed = flags::parse(&mut ctx.out, args, &[value_flag("index"), bool_flag("replace")])?;
     let index = index_arg(ctx, &parsed)?;
     let name = ctx.verify_app(parsed.arg(0))?;
     let given: Vec<String> = parsed.positional.iter().skip(1).cloned().collect();
@@ -219,7 +220,10 @@ mod tests {
             assert_eq!(valid_buildpack(url).unwrap(), url);
         }
         for bad in ["nodejs", "/nodejs", "urn:cnb:registry:heroku/nodejs", "docker://x/y/z"] {
-            assert_eq!(valid_buildpack(bad).unwrap_err(), format!("Invalid buildpack specified: {bad}"));
+            assert_eq!(
+                valid_buildpack(bad).unwrap_err(),
+                format!("Invalid buildpack specified: {bad}")
+            );
         }
     }
 }

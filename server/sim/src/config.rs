@@ -116,7 +116,9 @@ fn envfile_escape(value: &str) -> String {
 }
 
 /// `KEY:` padded to the longest key, two spaces, the value (columnize, as `config:show` prints).
-fn pretty_rows<'a>(vars: impl IntoIterator<Item = (&'a String, &'a String)> + Clone) -> Vec<String> {
+fn pretty_rows<'a>(
+    vars: impl IntoIterator<Item = (&'a String, &'a String)> + Clone,
+) -> Vec<String> {
     let width = vars.clone().into_iter().map(|(k, _)| k.len() + 1).max().unwrap_or(0);
     vars.into_iter().map(|(k, v)| format!("{:<width$}  {v}", format!("{k}:"))).collect()
 }
@@ -185,8 +187,7 @@ pub(crate) fn set(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         }
         let value = if parsed.has("encoded") {
             decode_base64(value).map_err(|offset| {
-                ctx.out
-                    .fail(&format!("illegal base64 data at input byte {offset} for key '{key}'"))
+                ctx.out.fail(&format!("illegal base64 data at input byte {offset} for key '{key}'"))
             })?
         } else {
             value.to_string()
@@ -207,7 +208,7 @@ fn decode_base64(text: &str) -> Result<String, usize> {
         if *c == '=' {
             // Padding may only close the final quantum.
             let tail = &cleaned[i..];
-            let quantum_end = cleaned.len() % 4 == 0 && i + tail.len() == cleaned.len();
+            let quantum_end = cleaned.len().is_multiple_of(4) && i + tail.len() == cleaned.len();
             if !quantum_end || tail.iter().any(|(_, t)| *t != '=') || tail.len() > 2 {
                 return Err(*offset);
             }
@@ -217,7 +218,7 @@ fn decode_base64(text: &str) -> Result<String, usize> {
             return Err(*offset);
         }
     }
-    if cleaned.len() % 4 != 0 {
+    if !cleaned.len().is_multiple_of(4) {
         let start = cleaned.len() - cleaned.len() % 4;
         return Err(cleaned.get(start).map(|(o, _)| *o).unwrap_or(text.len()));
     }
@@ -260,8 +261,7 @@ fn apply_set(
 }
 
 pub(crate) fn unset(ctx: &mut Ctx, args: &[String]) -> CmdResult {
-    let mut parsed =
-        flags::parse(&mut ctx.out, args, &with_global(&[bool_flag("no-restart")]))?;
+    let mut parsed = flags::parse(&mut ctx.out, args, &with_global(&[bool_flag("no-restart")]))?;
     let target = target(ctx, &mut parsed)?;
     if parsed.positional.is_empty() {
         return Err(ctx.out.fail("At least one key must be given"));
@@ -287,8 +287,7 @@ pub(crate) fn unset(ctx: &mut Ctx, args: &[String]) -> CmdResult {
 }
 
 pub(crate) fn clear(ctx: &mut Ctx, args: &[String]) -> CmdResult {
-    let mut parsed =
-        flags::parse(&mut ctx.out, args, &with_global(&[bool_flag("no-restart")]))?;
+    let mut parsed = flags::parse(&mut ctx.out, args, &with_global(&[bool_flag("no-restart")]))?;
     let target = target(ctx, &mut parsed)?;
     ctx.out.info1_quiet("Clearing config vars");
     env_mut(ctx, &target).clear();
@@ -320,9 +319,8 @@ pub(crate) fn import(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         }
     } else {
         // The path is read on the (simulated) host, which is this machine.
-        std::fs::read_to_string(&source).map_err(|e| {
-            ctx.out.fail(&format!("Unable to read {source}: {e}"))
-        })?
+        std::fs::read_to_string(&source)
+            .map_err(|e| ctx.out.fail(&format!("Unable to read {source}: {e}")))?
     };
     let pairs = if format == "json" { parse_json(&text) } else { parse_envfile(&text) }
         .map_err(|e| ctx.out.fail(&e))?;

@@ -87,10 +87,9 @@ fn bash_report(ctx: &mut Ctx, args: &[String]) -> CmdResult {
                 Some(_) => {}
                 None => {
                     let valid: Vec<&str> = rows.iter().map(|(f, _)| f.as_str()).collect();
-                    return Err(ctx.out.fail(&format!(
-                        "Invalid flag passed, valid flags: {}",
-                        valid.join(" ")
-                    )));
+                    return Err(ctx
+                        .out
+                        .fail(&format!("Invalid flag passed, valid flags: {}", valid.join(" "))));
                 }
             }
             continue;
@@ -112,7 +111,11 @@ fn bash_report(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     Ok(())
 }
 
-fn app_and_domains(ctx: &mut Ctx, args: &[String], usage: &str) -> Result<(String, Vec<String>), crate::output::Stop> {
+fn app_and_domains(
+    ctx: &mut Ctx,
+    args: &[String],
+    usage: &str,
+) -> Result<(String, Vec<String>), crate::output::Stop> {
     let name = ctx.verify_app(args.first().map(String::as_str))?;
     let domains: Vec<String> = args.iter().skip(1).cloned().collect();
     if domains.is_empty() {
@@ -128,8 +131,7 @@ fn app_and_domains(ctx: &mut Ctx, args: &[String], usage: &str) -> Result<(Strin
 }
 
 pub(crate) fn add(ctx: &mut Ctx, args: &[String]) -> CmdResult {
-    let (name, domains) =
-        app_and_domains(ctx, args, "domains:add <app> <domain> [<domain> ...]")?;
+    let (name, domains) = app_and_domains(ctx, args, "domains:add <app> <domain> [<domain> ...]")?;
     for domain in domains {
         // Exact, case-sensitive line match; the original case is stored.
         if ctx.app(&name).vhosts.contains(&domain) {
@@ -156,8 +158,7 @@ pub(crate) fn remove(ctx: &mut Ctx, args: &[String]) -> CmdResult {
 }
 
 pub(crate) fn set(ctx: &mut Ctx, args: &[String]) -> CmdResult {
-    let (name, domains) =
-        app_and_domains(ctx, args, "domains:set <app> <domain> [<domain> ...]")?;
+    let (name, domains) = app_and_domains(ctx, args, "domains:set <app> <domain> [<domain> ...]")?;
     ctx.out.info1(&format!("Set {} for {name}", domains.join(" ")));
     let app = ctx.app_mut(&name);
     app.vhosts = domains;
@@ -217,9 +218,7 @@ fn sed_line_match(pattern: &str, line: &str) -> bool {
                     }
                 }
             }
-            [c, rest @ ..] => {
-                !s.is_empty() && (*c == '.' || s[0] == *c) && matches(rest, &s[1..])
-            }
+            [c, rest @ ..] => !s.is_empty() && (*c == '.' || s[0] == *c) && matches(rest, &s[1..]),
         }
     }
     let p: Vec<char> = pattern.chars().collect();

@@ -93,9 +93,7 @@ pub(crate) fn parse(out: &mut Out, args: &[String], spec: &[Flag]) -> Result<Par
         if arg.len() > 1 && arg.starts_with('-') {
             let short = arg[1..].chars().next().unwrap_or('-');
             let Some(flag) = find(spec, |f| f.short == Some(short)) else {
-                return Err(
-                    out.flag_error(&format!("unknown shorthand flag: '{short}' in {arg}"))
-                );
+                return Err(out.flag_error(&format!("unknown shorthand flag: '{short}' in {arg}")));
             };
             let rest = &arg[1 + short.len_utf8()..];
             if flag.takes_value {
@@ -105,9 +103,9 @@ pub(crate) fn parse(out: &mut Out, args: &[String], spec: &[Flag]) -> Result<Par
                     i += 1;
                     args[i - 1].clone()
                 } else {
-                    return Err(out.flag_error(&format!(
-                        "flag needs an argument: '{short}' in -{short}"
-                    )));
+                    return Err(
+                        out.flag_error(&format!("flag needs an argument: '{short}' in -{short}"))
+                    );
                 };
                 parsed.values.insert(flag.long, value);
             } else {

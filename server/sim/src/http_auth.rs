@@ -32,8 +32,7 @@ pub(crate) fn report(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     for name in apps {
         let auth = &ctx.app(&name).http_auth;
         let users: Vec<&str> = auth.users.iter().map(|u| u.name.as_str()).collect();
-        let rows =
-            [auth.enabled.to_string(), auth.allowed_ips.join(" "), users.join(" ")];
+        let rows = [auth.enabled.to_string(), auth.allowed_ips.join(" "), users.join(" ")];
         let Some(flag) = &info_flag else {
             ctx.out.info2_quiet(&format!("{name} http-auth information"));
             for (flag, value) in FLAGS.iter().zip(rows) {
@@ -42,10 +41,9 @@ pub(crate) fn report(ctx: &mut Ctx, args: &[String]) -> CmdResult {
             continue;
         };
         let Some(index) = FLAGS.iter().position(|f| f == flag) else {
-            return Err(ctx.out.fail(&format!(
-                "Invalid flag passed, valid flags: {}",
-                FLAGS.join(" ")
-            )));
+            return Err(ctx
+                .out
+                .fail(&format!("Invalid flag passed, valid flags: {}", FLAGS.join(" "))));
         };
         let value = &rows[index];
         if !value.is_empty() {
@@ -108,8 +106,10 @@ pub(crate) fn add_user(ctx: &mut Ctx, args: &[String]) -> CmdResult {
 fn add_user_entry(ctx: &mut Ctx, app: &str, user: &str, password: &str) {
     let salt = crate::ps::hex_id(&[app, user, &ctx.state.next_seq().to_string()]);
     let salt = &salt[..16];
-    let digest: String =
-        Sha256::digest(format!("{salt}{password}").as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let digest: String = Sha256::digest(format!("{salt}{password}").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let hash = format!("$sim-sha256${salt}${digest}");
     let users = &mut ctx.app_mut(app).http_auth.users;
     users.retain(|u| u.name != user);

@@ -67,7 +67,8 @@ impl EffectSpec {
 }
 
 pub(crate) fn parse_list(text: &str) -> Result<Vec<InjectionSpec>, String> {
-    serde_json::from_str(text).map_err(|e| format!("DOKKU_SIM_INJECT is not a valid injection list: {e}"))
+    serde_json::from_str(text)
+        .map_err(|e| format!("DOKKU_SIM_INJECT is not a valid injection list: {e}"))
 }
 
 /// Re-arms the injections when `DOKKU_SIM_INJECT` changed since they were last armed; an

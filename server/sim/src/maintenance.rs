@@ -42,10 +42,9 @@ pub(crate) fn report(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         let values = [enabled.clone(), String::new()];
         if let Some(flag) = &info_flag {
             let Some(index) = FLAGS.iter().position(|f| f == flag) else {
-                return Err(ctx.out.fail(&format!(
-                    "Invalid flag passed, valid flags: {}",
-                    FLAGS.join(" ")
-                )));
+                return Err(ctx
+                    .out
+                    .fail(&format!("Invalid flag passed, valid flags: {}", FLAGS.join(" "))));
             };
             if !values[index].is_empty() {
                 ctx.out.line(&values[index]);

@@ -82,7 +82,10 @@ fn installed(ctx: &Ctx) -> Vec<Plugin> {
             version: ctx.v.as_str().to_string(),
             enabled: true,
             core: true,
-            description: format!("dokku core {} plugin", name.trim_start_matches(|c: char| c.is_ascii_digit() || c == '_')),
+            description: format!(
+                "dokku core {} plugin",
+                name.trim_start_matches(|c: char| c.is_ascii_digit() || c == '_')
+            ),
             source_url: String::new(),
             committish: String::new(),
             branch: String::new(),
@@ -111,8 +114,7 @@ fn installed(ctx: &Ctx) -> Vec<Plugin> {
 }
 
 pub(crate) fn list(ctx: &mut Ctx, args: &[String]) -> CmdResult {
-    let spec: &[flags::Flag] =
-        if ctx.v.plugin_list_json() { &[value_flag("format")] } else { &[] };
+    let spec: &[flags::Flag] = if ctx.v.plugin_list_json() { &[value_flag("format")] } else { &[] };
     let parsed = flags::parse(&mut ctx.out, args, spec)?;
     let plugins = installed(ctx);
     match parsed.value("format").unwrap_or("stdout") {

@@ -8,12 +8,15 @@ use crate::flags::{self, bool_flag};
 use crate::output::CmdResult;
 use crate::state::State;
 
+/// Picks the property map of an app (`Some(app)`) or the global one (`None`).
+pub(crate) type TargetFn =
+    for<'s> fn(&'s mut State, Option<&str>) -> Option<&'s mut BTreeMap<String, String>>;
+
 pub(crate) struct PropertySpec {
     pub valid: &'static [&'static str],
     pub global: &'static [&'static str],
     pub read_only: &'static [&'static str],
-    /// The property map of an app (`Some`) or the global one (`None`).
-    pub target: fn(&mut State, Option<&str>) -> Option<&mut BTreeMap<String, String>>,
+    pub target: TargetFn,
 }
 
 pub(crate) fn set(ctx: &mut Ctx, args: &[String], spec: &PropertySpec) -> CmdResult {

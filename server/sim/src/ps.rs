@@ -29,6 +29,9 @@ pub(crate) fn hex_id(parts: &[&str]) -> String {
 /// What a `git push` leaves behind: a deployed app with a Procfile of these types; each new type
 /// is scaled to 0, except `web` to 1, keeping scales already set.
 pub(crate) fn mark_deployed(state: &mut State, app: &str, types: &[&str]) -> Result<(), String> {
+    if !state.apps.contains_key(app) {
+        return Err(format!("App {app} does not exist"));
+    }
     let seq = state.next_seq();
     let Some(entry) = state.apps.get_mut(app) else {
         return Err(format!("App {app} does not exist"));
@@ -261,8 +264,11 @@ fn ps_report_values(ctx: &Ctx, subject: &str) -> Vec<(String, String)> {
         return rows;
     }
     let app = ctx.app(subject);
-    let processes: i64 =
-        if app.deployed { app.scale.iter().filter(|(t, _)| app.procfile.contains(t)).map(|(_, n)| *n).sum() } else { 0 };
+    let processes: i64 = if app.deployed {
+        app.scale.iter().filter(|(t, _)| app.procfile.contains(t)).map(|(_, n)| *n).sum()
+    } else {
+        0
+    };
     let get = |prop: &str| app.ps.get(prop).cloned().unwrap_or_default();
     push("--deployed", app.deployed.to_string());
     push("--processes", processes.to_string());
@@ -307,11 +313,7 @@ fn no_commits(out: &mut Out) -> Stop {
 
 /// Apps named on the command line, or every app with `--all`.
 fn targets(ctx: &mut Ctx, args: &[String]) -> Result<(Vec<String>, Vec<String>), Stop> {
-    let parsed = flags::parse(
-        &mut ctx.out,
-        args,
-        &[bool_flag("all"), value_flag("parallel")],
-    )?;
+    let parsed = flags::parse(&mut ctx.out, args, &[bool_flag("all"), value_flag("parallel")])?;
     if parsed.has("all") {
         let apps = ctx.state.apps.keys().cloned().collect();
         return Ok((apps, Vec::new()));

@@ -25,7 +25,13 @@ impl GoReport {
     /// prefixed keys before 0.38.8, both shapes from then on.
     pub(crate) fn core(ctx: &Ctx, report_type: &'static str) -> GoReport {
         let twins = ctx.v.report_legacy_twins();
-        GoReport { report_type, json_trim: twins, json_legacy: twins, row_trim: false, uppercase: true }
+        GoReport {
+            report_type,
+            json_trim: twins,
+            json_legacy: twins,
+            row_trim: false,
+            uppercase: true,
+        }
     }
 }
 

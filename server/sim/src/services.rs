@@ -86,10 +86,28 @@ pub(crate) fn find(name: &str) -> Option<&'static Datastore> {
 /// Subcommands the real plugins have that the sim does not model: they fail plainly instead of
 /// pretending to be unknown.
 const UNMODELLED: [&str; 22] = [
-    "backup", "backup-auth", "backup-deauth", "backup-schedule", "backup-schedule-cat",
-    "backup-set-encryption", "backup-unschedule", "backup-unset-encryption", "clone", "connect",
-    "enter", "export", "expose", "import", "logs", "pause", "promote", "restart", "set", "start",
-    "stop", "unexpose",
+    "backup",
+    "backup-auth",
+    "backup-deauth",
+    "backup-schedule",
+    "backup-schedule-cat",
+    "backup-set-encryption",
+    "backup-unschedule",
+    "backup-unset-encryption",
+    "clone",
+    "connect",
+    "enter",
+    "export",
+    "expose",
+    "import",
+    "logs",
+    "pause",
+    "promote",
+    "restart",
+    "set",
+    "start",
+    "stop",
+    "unexpose",
 ];
 
 /// Runs `<plugin>:<sub>`; `None` when the plugin has no such subcommand.
@@ -316,9 +334,7 @@ fn print_info(ctx: &mut Ctx, ds: &Datastore, svc: &str, flag: Option<&str>) -> C
             }
             None => {
                 let valid: Vec<&str> = rows.iter().map(|(f, _)| *f).collect();
-                Err(ctx
-                    .out
-                    .fail(&format!("Invalid flag passed, valid flags: {}", valid.join(" "))))
+                Err(ctx.out.fail(&format!("Invalid flag passed, valid flags: {}", valid.join(" "))))
             }
         };
     }
@@ -491,7 +507,12 @@ fn app_links(ctx: &mut Ctx, ds: &Datastore, args: &[String]) -> CmdResult {
         .state
         .services
         .get(ds.name)
-        .map(|s| s.iter().filter(|(_, svc)| svc.links.contains_key(&app)).map(|(n, _)| n.clone()).collect())
+        .map(|s| {
+            s.iter()
+                .filter(|(_, svc)| svc.links.contains_key(&app))
+                .map(|(n, _)| n.clone())
+                .collect()
+        })
         .unwrap_or_default();
     for svc in services {
         ctx.out.line(&svc);

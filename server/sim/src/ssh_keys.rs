@@ -180,7 +180,12 @@ mod tests {
     #[test]
     fn rejects_non_keys() {
         assert_eq!(fingerprint("ssh-ed25519 notbase64!"), None);
-        assert_eq!(fingerprint("ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIERYuvLE9DLBGc1ucsmRVNQy+49e4pzEhlFYJDjBM5XS"), None);
+        assert_eq!(
+            fingerprint(
+                "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIERYuvLE9DLBGc1ucsmRVNQy+49e4pzEhlFYJDjBM5XS"
+            ),
+            None
+        );
         assert_eq!(fingerprint("hello world"), None);
         assert_eq!(fingerprint(""), None);
     }

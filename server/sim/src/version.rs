@@ -15,8 +15,9 @@ impl DokkuVersion {
     pub(crate) fn parse(text: &str) -> Result<DokkuVersion, String> {
         let trimmed = text.trim();
         let bare = trimmed.strip_prefix('v').unwrap_or(trimmed);
-        let parsed = Version::parse(bare)
-            .map_err(|e| format!("invalid Dokku version {text:?} (want semver like 0.38.27): {e}"))?;
+        let parsed = Version::parse(bare).map_err(|e| {
+            format!("invalid Dokku version {text:?} (want semver like 0.38.27): {e}")
+        })?;
         Ok(DokkuVersion { raw: bare.to_string(), parsed })
     }
 

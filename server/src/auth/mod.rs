@@ -38,6 +38,8 @@ use ratelimit::LoginLimiter;
 
 const ISSUER: &str = "dokku-pro-api";
 const REFRESH_PREFIX: &str = "dpr_";
+/// The seed's example (and `default`) refresh token; see [`LoginRequest::from_body`].
+const SEED_EXAMPLE_REFRESH_TOKEN: &str = "dpr_uoelcjosertv8w4vw3";
 
 /// Who made a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -138,10 +140,14 @@ impl LoginRequest {
     ) -> Result<LoginRequest, AuthError> {
         let Some(data) = body.and_then(|b| b.data) else { return Ok(LoginRequest::default()) };
         let attributes = data.attributes.unwrap_or_default();
-        if attributes.refresh_token.as_deref() == Some("") {
+        // The seed gives `refresh_token` a `default` that is its example value, so clients
+        // generated from it send that value when they mean "no refresh token". We never issue
+        // it (ours are longer), so it means absent.
+        let refresh_token = attributes.refresh_token.filter(|t| t != SEED_EXAMPLE_REFRESH_TOKEN);
+        if refresh_token.as_deref() == Some("") {
             return Err(AuthError::BadRequest("refresh_token must not be empty".into()));
         }
-        Ok(LoginRequest { refresh_token: attributes.refresh_token, uses: attributes.uses })
+        Ok(LoginRequest { refresh_token, uses: attributes.uses })
     }
 }
 

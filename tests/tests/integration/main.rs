@@ -2,6 +2,7 @@
 //! client generated from the seed and through raw HTTP, every response checked against the
 //! contract by the harness. One test binary, one module per area.
 
+mod auth;
 mod document;
 mod errors;
 mod operations;

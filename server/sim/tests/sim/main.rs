@@ -1,0 +1,11 @@
+//! Integration tests of the simulated Dokku host, one binary with a module per area.
+
+mod support;
+
+mod deploy;
+mod errors;
+mod fidelity;
+mod injections;
+mod persistence;
+mod services;
+mod versions;

@@ -1,0 +1,59 @@
+//! The `dokku-pro-api user ...` commands, run as a process.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dokku-pro-api");
+
+fn user(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .arg("user")
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+#[test]
+fn users_are_added_listed_changed_and_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = user(dir.path(), &["add", "bob"], "a long password\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = user(dir.path(), &["add", "alice"], "another password\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = user(dir.path(), &["list"], "");
+    assert_eq!(text(&out.stdout), "alice\nbob\n");
+
+    let out = user(dir.path(), &["add", "bob"], "a long password\n");
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("user bob already exists"), "{}", text(&out.stderr));
+    let out = user(dir.path(), &["add", "carol"], "short\n");
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("at least 8 characters"), "{}", text(&out.stderr));
+    let out = user(dir.path(), &["add", "-rf"], "a long password\n");
+    assert!(!out.status.success(), "a name that looks like a flag is refused");
+    let out = user(dir.path(), &["add", "bad name"], "a long password\n");
+    assert!(text(&out.stderr).contains("invalid user name"), "{}", text(&out.stderr));
+
+    let out = user(dir.path(), &["passwd", "bob"], "a new long password\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = user(dir.path(), &["passwd", "nobody"], "a new long password\n");
+    assert!(text(&out.stderr).contains("user nobody does not exist"));
+
+    let out = user(dir.path(), &["remove", "bob"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = user(dir.path(), &["list"], "");
+    assert_eq!(text(&out.stdout), "alice\n");
+    // The password never appears in the command's output.
+    assert!(!text(&out.stderr).contains("password\n"));
+}
