@@ -12,11 +12,13 @@ use slog::Logger;
 
 use crate::auth::{Actor, Authenticator};
 use crate::front;
+use crate::host::Host;
 
 /// Shared by all requests (dropshot's `Context`).
 pub struct ApiContext {
     pub log: Logger,
     pub auth: Arc<Authenticator>,
+    pub host: Arc<Host>,
     /// The served OpenAPI document, rendered once at start.
     pub openapi: Arc<Map<String, Value>>,
     /// The key the front layer proves itself with (see `front::KEY_HEADER`).
@@ -24,12 +26,17 @@ pub struct ApiContext {
 }
 
 impl ApiContext {
-    pub fn new(log: Logger, auth: Arc<Authenticator>, front_key: String) -> ApiContext {
+    pub fn new(
+        log: Logger,
+        auth: Arc<Authenticator>,
+        host: Arc<Host>,
+        front_key: String,
+    ) -> ApiContext {
         let openapi = match dokku_pro_api::openapi::document() {
             Value::Object(map) => map,
             _ => unreachable!("the document is a JSON object"),
         };
-        ApiContext { log, auth, openapi: Arc::new(openapi), front_key }
+        ApiContext { log, auth, host, openapi: Arc::new(openapi), front_key }
     }
 
     /// The bearer check every operation but `login` and `logout` starts with.

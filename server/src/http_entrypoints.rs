@@ -44,17 +44,23 @@ impl DokkuProApi for DokkuProApiImpl {
     type Context = Arc<ApiContext>;
 
     async fn get_health(
-        _rqctx: RequestContext<Self::Context>,
+        rqctx: RequestContext<Self::Context>,
     ) -> Result<HttpResponseOk<GetHealthResponse>, ApiError> {
+        let host = &rqctx.context().host;
+        let status = if host.reachable().await {
+            HealthAttributesStatus::Ok
+        } else {
+            HealthAttributesStatus::Degraded
+        };
         Ok(HttpResponseOk(GetHealthResponse {
             data: Health {
                 id: Some("server".into()),
                 type_: Some(HealthType::Health),
                 attributes: Some(HealthAttributes {
-                    status: Some(HealthAttributesStatus::Ok),
+                    status: Some(status),
                     server_version: Some(env!("CARGO_PKG_VERSION").into()),
-                    dokku_host: None,
-                    dokku_version: None,
+                    dokku_host: Some(host.kind().into()),
+                    dokku_version: Some(host.version().to_string()),
                 }),
             },
         }))

@@ -47,6 +47,8 @@ pub struct Server {
     dropshot: HttpServer<Arc<ApiContext>>,
     front: JoinHandle<()>,
     stop_front: watch::Sender<bool>,
+    host: Arc<host::Host>,
+    sim: Option<Arc<dokku_sim::SimHost>>,
     log: Logger,
 }
 
@@ -64,8 +66,18 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
     )
     .context("loading the token signing key")?;
     authenticator.watch_for_external_revocations();
+    let connected = host::setup::connect(&config.host, &config.data_dir)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot use the Dokku host: {}", error::chain(&e)))?;
+    info!(log, "connected to Dokku";
+        "host" => connected.host.kind(), "version" => connected.host.version().to_string());
     let front_key = uuid::Uuid::new_v4().simple().to_string();
-    let context = Arc::new(ApiContext::new(log.clone(), authenticator, front_key.clone()));
+    let context = Arc::new(ApiContext::new(
+        log.clone(),
+        authenticator,
+        connected.host.clone(),
+        front_key.clone(),
+    ));
     let dropshot_config = ConfigDropshot {
         bind_address: "127.0.0.1:0".parse().expect("a valid loopback address"),
         default_request_body_max_bytes: config.request_body_max_bytes,
@@ -91,7 +103,16 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
     let grace = Duration::from_secs(config.shutdown_grace_seconds);
     let front = tokio::spawn(front::serve(listener, front, stopped, grace));
     info!(log, "serving the Dokku Pro API"; "url" => format!("http://{local_addr}{}", dokku_pro_api::BASE_PATH));
-    Ok(Server { initial_admin_password, local_addr, dropshot, front, stop_front, log })
+    Ok(Server {
+        initial_admin_password,
+        local_addr,
+        dropshot,
+        front,
+        stop_front,
+        host: connected.host,
+        sim: connected.sim,
+        log,
+    })
 }
 
 /// The data directory holds keys and password hashes: owner-only.
@@ -111,6 +132,16 @@ impl Server {
     /// The address clients connect to.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The Dokku host the server drives.
+    pub fn host(&self) -> &Arc<host::Host> {
+        &self.host
+    }
+
+    /// The simulated host, when the server runs on one (`--sim`).
+    pub fn sim(&self) -> Option<&Arc<dokku_sim::SimHost>> {
+        self.sim.as_ref()
     }
 
     /// Stops accepting connections, lets requests in flight finish (within the configured

@@ -57,3 +57,43 @@ fn users_are_added_listed_changed_and_removed() {
     // The password never appears in the command's output.
     assert!(!text(&out.stderr).contains("password\n"));
 }
+
+#[test]
+fn serve_refuses_to_start_without_a_usable_dokku() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--dokku-path",
+            "/nonexistent/dokku",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("cannot use the Dokku host"), "{stderr}");
+    assert!(stderr.contains("/nonexistent/dokku"), "{stderr}");
+
+    // An old Dokku is refused with both versions named.
+    let out = Command::new(BIN)
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--dokku-path",
+            env!("CARGO_BIN_EXE_dokku-sim"),
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env("DOKKU_SIM_STATE_DIR", dir.path().join("sim"))
+        .env("DOKKU_SIM_VERSION", "0.30.1")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("0.30.1") && stderr.contains("0.34.0"), "{stderr}");
+}

@@ -83,6 +83,8 @@ impl TestServer {
             data_dir: data_dir.path().join("data"),
             ..Default::default()
         };
+        // The simulated host, unless the test configures another.
+        config.host.kind = dokku_pro_server::config::HostKind::Sim;
         configure(&mut config);
         let server = start_server(&config, data_dir.path()).await;
         let admin_password =
@@ -127,6 +129,11 @@ impl TestServer {
 
     fn shared_upstream(&mut self, addr: SocketAddr) {
         *self.shared.upstream.lock().expect("not poisoned") = addr;
+    }
+
+    /// The simulated host behind the server.
+    pub fn sim(&self) -> &std::sync::Arc<dokku_sim::SimHost> {
+        self.server().sim().expect("test servers run on the simulated host")
     }
 
     /// The server's data directory.

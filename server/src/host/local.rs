@@ -48,9 +48,10 @@ impl Executor for LocalExecutor {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        let mut child = command
-            .spawn()
-            .map_err(|source| HostError::Spawn { command: cmd.to_string(), source })?;
+        let mut child = command.spawn().map_err(|source| HostError::Spawn {
+            command: format!("{cmd}` with `{}", self.program.display()),
+            source,
+        })?;
         if let (Some(data), Some(mut stdin)) = (cmd.stdin_data(), child.stdin.take()) {
             // A command that exits without reading its input closes the pipe; that is its answer,
             // not our error, so a failed write is ignored and the exit status decides.

@@ -26,7 +26,8 @@ pub mod error;
 pub mod exec;
 pub mod local;
 pub mod parse;
-// pub mod simulated; (enabled once the dokku-sim crate implements SimHost::run)
+pub mod setup;
+pub mod simulated;
 pub mod ssh;
 pub mod version;
 
@@ -47,7 +48,13 @@ pub struct Host {
     root: Option<Arc<dyn Executor>>,
     version: DokkuVersion,
     app_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// When the host last answered a reachability check, and whether it did.
+    last_check: tokio::sync::Mutex<Option<(std::time::Instant, bool)>>,
 }
+
+/// How long a reachability answer is reused, so health probes cost at most one Dokku call per
+/// period however often they come.
+const CHECK_PERIOD: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Host {
     /// Connects: asks the host for its version and refuses one older than we support.
@@ -74,7 +81,13 @@ impl Host {
                 minimum: version::MINIMUM.to_string(),
             });
         }
-        Ok(Host { executor, root, version, app_locks: Mutex::new(HashMap::new()) })
+        Ok(Host {
+            executor,
+            root,
+            version,
+            app_locks: Mutex::new(HashMap::new()),
+            last_check: tokio::sync::Mutex::new(Some((std::time::Instant::now(), true))),
+        })
     }
 
     pub fn version(&self) -> DokkuVersion {
@@ -112,6 +125,20 @@ impl Host {
             locks.entry(app.to_string()).or_default().clone()
         };
         lock.lock_owned().await
+    }
+
+    /// Whether the host answers (`dokku version`), checked at most once per [`CHECK_PERIOD`];
+    /// concurrent callers share one check.
+    pub async fn reachable(&self) -> bool {
+        let mut last = self.last_check.lock().await;
+        if let Some((at, ok)) = *last
+            && at.elapsed() < CHECK_PERIOD
+        {
+            return ok;
+        }
+        let ok = matches!(self.executor.run(&DokkuCommand::new("version")).await, Ok(out) if out.success());
+        *last = Some((std::time::Instant::now(), ok));
+        ok
     }
 
     /// Closes connections (at shutdown).

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use dokku_sim::{SimHost, SimOptions};
 
+use super::Host;
 use super::error::HostError;
 use super::exec::Executor;
 use super::local::LocalExecutor;
 use super::simulated::SimExecutor;
 use super::ssh::{Quoting, SshExecutor, SshOptions, SshTarget, pin_host_key};
-use super::Host;
 use crate::config::{HostConfig, HostKind, SshConfig};
 
 /// A connected host, and the simulated host behind it when there is one.
@@ -26,7 +26,8 @@ pub async fn connect(config: &HostConfig, data_dir: &Path) -> Result<Connected, 
     let timeout = Duration::from_secs(config.command_timeout_seconds);
     match config.kind {
         HostKind::Local => {
-            let executor: Arc<dyn Executor> = Arc::new(LocalExecutor::new(&config.dokku_path, timeout));
+            let executor: Arc<dyn Executor> =
+                Arc::new(LocalExecutor::new(&config.dokku_path, timeout));
             // Locally, root-only commands run through the same program: `dokku` re-executes
             // itself as root where it must (dokku-host.md §2.1), or fails with Dokku's message.
             let host = Host::connect(executor.clone(), Some(executor)).await?;
@@ -37,8 +38,13 @@ pub async fn connect(config: &HostConfig, data_dir: &Path) -> Result<Connected, 
             let options = SimOptions { version: config.sim.version.clone() };
             let sim = tokio::task::spawn_blocking(move || SimHost::open(&state_dir, options))
                 .await
-                .map_err(|e| HostError::Transport { detail: format!("opening the simulated host: {e}") })?
-                .map_err(|source| HostError::Spawn { command: "open the simulated host".into(), source })?;
+                .map_err(|e| HostError::Transport {
+                    detail: format!("opening the simulated host: {e}"),
+                })?
+                .map_err(|source| HostError::Spawn {
+                    command: "open the simulated host".into(),
+                    source,
+                })?;
             let sim = Arc::new(sim);
             let latency = Duration::from_millis(config.sim.latency_ms);
             let executor: Arc<dyn Executor> = Arc::new(SimExecutor::new(sim.clone(), latency));
@@ -65,11 +71,15 @@ pub async fn connect(config: &HostConfig, data_dir: &Path) -> Result<Connected, 
                 accept_new_host_key: ssh.accept_new_host_key,
                 quoting: Quoting::DokkuXargs,
             };
-            let executor: Arc<dyn Executor> = Arc::new(SshExecutor::new(target.clone(), options.clone()));
+            let executor: Arc<dyn Executor> =
+                Arc::new(SshExecutor::new(target.clone(), options.clone()));
             let root: Option<Arc<dyn Executor>> = ssh.root_user.as_ref().map(|user| {
                 let root_target = SshTarget {
                     user: user.clone(),
-                    identity_file: ssh.root_identity_file.clone().or_else(|| ssh.identity_file.clone()),
+                    identity_file: ssh
+                        .root_identity_file
+                        .clone()
+                        .or_else(|| ssh.identity_file.clone()),
                     quoting: Quoting::PosixShell,
                     ..target
                 };
@@ -103,7 +113,9 @@ async fn known_hosts_for(ssh: &SshConfig, ssh_dir: &Path) -> Result<PathBuf, Hos
     match std::env::var_os("HOME") {
         Some(home) => Ok(PathBuf::from(home).join(".ssh/known_hosts")),
         None => Err(HostError::Transport {
-            detail: "no known_hosts file: set host.ssh.known_hosts or host.ssh.host_key_fingerprint".into(),
+            detail:
+                "no known_hosts file: set host.ssh.known_hosts or host.ssh.host_key_fingerprint"
+                    .into(),
         }),
     }
 }

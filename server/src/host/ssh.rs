@@ -104,12 +104,14 @@ pub struct SshExecutor {
 
 impl SshExecutor {
     pub fn new(target: SshTarget, options: SshOptions) -> SshExecutor {
-        // Unix socket paths are limited to ~108 bytes; keep the name short and unique per login.
-        let control_path = options.control_dir.join(format!(
-            "{}-{:x}.sock",
-            target.user,
-            short_hash(&format!("{}@{}:{}", target.user, target.host, target.port))
-        ));
+        // Unix socket paths are limited to ~108 bytes; keep the name short and unique per login
+        // (user, host, port, key and quoting regime: two logins must never share a master).
+        let login = format!(
+            "{}@{}:{} {:?} {:?}",
+            target.user, target.host, target.port, target.identity_file, target.quoting
+        );
+        let control_path =
+            options.control_dir.join(format!("{}-{:x}.sock", target.user, short_hash(&login)));
         SshExecutor { target, options, master: Mutex::new(None), control_path }
     }
 

@@ -80,5 +80,13 @@ async fn health_answers_without_credentials() {
     let body = r.json();
     assert_eq!(body["data"]["attributes"]["status"], "ok");
     assert_eq!(body["data"]["attributes"]["server_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(body["data"]["attributes"]["dokku_host"], "sim");
+    assert_eq!(body["data"]["attributes"]["dokku_version"], "0.38.27");
+    // Probes cost at most one Dokku call per period, however many there are.
+    server.sim().clear_invocations();
+    for _ in 0..5 {
+        assert_eq!(server.raw("GET", "/@api/health", &[], b"").await.status, 200);
+    }
+    assert!(server.sim().invocations().len() <= 1, "{:?}", server.sim().invocations());
     server.finish().await;
 }

@@ -14,8 +14,8 @@ pub fn sim() -> Sim {
 
 pub fn sim_at(version: &str) -> Sim {
     let dir = tempfile::tempdir().expect("temp dir");
-    let host = SimHost::open(dir.path(), SimOptions { version: version.to_string() })
-        .expect("open sim");
+    let host =
+        SimHost::open(dir.path(), SimOptions { version: version.to_string() }).expect("open sim");
     Sim { dir, host }
 }
 

@@ -1,0 +1,95 @@
+//! The deployment model: undeployed apps only store changes; deployed ones rebuild, restart and
+//! redeploy the way Dokku does.
+
+use crate::support::*;
+
+#[test]
+fn rebuild_of_a_never_deployed_app_fails() {
+    let s = sim();
+    s.app("a");
+    let out = s.run(&["--force", "ps:rebuild", "a"]);
+    assert_eq!(out.status, 1);
+    assert_eq!(
+        out.stdout,
+        "\u{1b}[1G\u{1b}[K-----> WARNING: Cannot build from 'master' as there are no commits stored at that branch.\n"
+    );
+    assert_eq!(out.stderr, "");
+    assert_eq!(s.stdout(&["ps:report", "a", "--deployed"]), "false\n");
+}
+
+#[test]
+fn rebuild_and_restart_of_a_deployed_app() {
+    let s = sim();
+    s.app("a");
+    s.host.mark_deployed("a", &["web", "worker"]).unwrap();
+    let rebuild = s.ok(&["--force", "ps:rebuild", "a"]);
+    assert_eq!(rebuild.stderr, "");
+    assert!(rebuild.stdout.contains("-----> Building a from herokuish\n"), "{}", rebuild.stdout);
+    assert!(rebuild.stdout.contains("-----> Deploying web (count=1)\n"));
+    assert!(rebuild.stdout.contains("-----> Deploying worker (count=0)\n"));
+    let restart = s.ok(&["ps:restart", "a"]);
+    assert_eq!(restart.stderr, "");
+    assert!(restart.stdout.contains("=====> Application deployed:\n"));
+    assert_eq!(s.stdout(&["builder:report", "a", "--builder-detected"]), "herokuish\n");
+}
+
+#[test]
+fn mark_deployed_sets_default_scale() {
+    let s = sim();
+    s.app("a");
+    s.ok(&["ps:scale", "--skip-deploy", "a", "web=3"]);
+    s.host.mark_deployed("a", &["web", "worker", "release"]).unwrap();
+    assert_eq!(s.stdout(&["--quiet", "ps:scale", "a"]), "release: 0\nweb:  3\nworker: 0\n");
+    assert!(s.host.mark_deployed("nope", &["web"]).is_err());
+    assert!(s.host.mark_deployed("a", &["Bad_Type"]).is_err());
+}
+
+#[test]
+fn config_changes_restart_a_deployed_app() {
+    let s = sim();
+    s.app("a");
+    // Undeployed: stored only.
+    assert_eq!(s.stdout(&["--quiet", "config:set", "a", "K=V"]), "");
+    s.host.mark_deployed("a", &["web"]).unwrap();
+    let restarted = s.stdout(&["--quiet", "config:set", "a", "K=W"]);
+    assert!(
+        restarted.starts_with("-----> Restarting app a\n-----> Deploying web (count=1)\n"),
+        "{restarted}"
+    );
+    assert_eq!(s.stdout(&["--quiet", "config:set", "--no-restart", "a", "K=X"]), "");
+    let unset = s.stdout(&["config:unset", "a", "K"]);
+    assert!(unset.starts_with("-----> Unsetting K\n-----> Restarting app a\n"), "{unset}");
+    assert_eq!(
+        s.stdout(&["config:unset", "--no-restart", "a", "K"]),
+        "-----> Skipping K, it is not set in the environment\n"
+    );
+}
+
+#[test]
+fn scale_deploys_only_changed_types() {
+    let s = sim();
+    s.app("a");
+    s.host.mark_deployed("a", &["web", "worker"]).unwrap();
+    let out = s.stdout(&["ps:scale", "a", "web=1", "worker=2"]);
+    assert!(
+        out.starts_with(
+            "-----> Scaling a processes: web=1 worker=2\n-----> Deploying worker (count=2)\n"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("Deploying web"));
+    assert_eq!(
+        s.stdout(&["ps:scale", "--skip-deploy", "a", "worker=3"]),
+        "-----> Scaling a processes: worker=3\n"
+    );
+}
+
+#[test]
+fn sim_deploy_subcommand() {
+    let s = sim();
+    s.app("a");
+    let out = s.ok(&["sim:deploy", "a", "web", "worker"]);
+    assert!(out.stdout.contains("Procfile declares types -> web, worker"));
+    assert_eq!(s.stdout(&["ps:report", "a", "--deployed"]), "true\n");
+    assert_fails(&s.run(&["sim:deploy", "zz"]), 20, " !     App zz does not exist\n");
+}
