@@ -16,7 +16,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the API server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage the users who may log in.
     User(UserArgs),
 }
@@ -64,7 +64,7 @@ fn main() -> ExitCode {
         .build()
         .expect("a tokio runtime starts");
     let result = match cli.command {
-        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Serve(args) => runtime.block_on(serve(*args)),
         Command::User(args) => user_command(args),
     };
     match result {

@@ -17,7 +17,7 @@ pub(crate) struct CommandLine {
 }
 
 /// Core commands whose first argument is the app: `--app X` is inserted there.
-const APP_FIRST: [&str; 38] = [
+const APP_FIRST: &[&str] = &[
     "apps:destroy",
     "apps:exists",
     "apps:lock",
@@ -49,6 +49,8 @@ const APP_FIRST: [&str; 38] = [
     "ps:report",
     "ps:restart",
     "ps:scale",
+    "ps:start",
+    "ps:stop",
     "resource:limit",
     "resource:limit-clear",
     "resource:report",
@@ -102,7 +104,7 @@ pub(crate) fn wants_stdin(line: &CommandLine) -> bool {
 }
 
 /// Flags whose value is the next argument, so it is not mistaken for the app.
-const VALUE_FLAGS: [&str; 19] = [
+const VALUE_FLAGS: &[&str] = &[
     "--format",
     "--index",
     "--process-type",
@@ -201,10 +203,16 @@ pub(crate) fn execute(ctx: &mut Ctx, sub: &str, args: &[String]) -> CmdResult {
         "domains:clear" => domains::clear(ctx, args),
         "domains:enable" => domains::enable(ctx, args),
         "domains:disable" => domains::disable(ctx, args),
+        "domains:add-global" => domains::add_global(ctx, args),
+        "domains:remove-global" => domains::remove_global(ctx, args),
+        "domains:set-global" => domains::set_global(ctx, args),
+        "domains:clear-global" => domains::clear_global(ctx, args),
         "ps:scale" => ps::scale(ctx, args),
         "ps:report" => ps::report(ctx, args),
         "ps:rebuild" => ps::rebuild(ctx, args),
         "ps:restart" => ps::restart(ctx, args),
+        "ps:stop" => ps::stop(ctx, args),
+        "ps:start" => ps::start(ctx, args),
         "resource:report" => resource::report(ctx, args),
         "resource:limit" => resource::limit(ctx, args),
         "resource:reserve" => resource::reserve(ctx, args),

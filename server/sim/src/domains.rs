@@ -2,7 +2,7 @@
 //! flag lists, JSON only from 0.38.0), a Go one since.
 
 use crate::context::Ctx;
-use crate::output::{CmdResult, bash_key, bash_row};
+use crate::output::{CmdResult, Stop, bash_key, bash_row};
 use crate::report::{self, Format, GoReport};
 
 const FLAGS: [&str; 4] = [
@@ -115,7 +115,7 @@ fn app_and_domains(
     ctx: &mut Ctx,
     args: &[String],
     usage: &str,
-) -> Result<(String, Vec<String>), crate::output::Stop> {
+) -> Result<(String, Vec<String>), Stop> {
     let name = ctx.verify_app(args.first().map(String::as_str))?;
     let domains: Vec<String> = args.iter().skip(1).cloned().collect();
     if domains.is_empty() {
@@ -196,6 +196,52 @@ pub(crate) fn disable(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     }
     ctx.out.info1(&format!("Disabling domains for {name}..."));
     ctx.app_mut(&name).vhosts_enabled = false;
+    Ok(())
+}
+
+fn global_domains(ctx: &mut Ctx, args: &[String], usage: &str) -> Result<Vec<String>, Stop> {
+    if args.is_empty() {
+        return Err(ctx.out.fail(&format!("Please specify a domain name. Usage: dokku {usage}")));
+    }
+    for domain in args {
+        if !is_valid_domain(domain) {
+            return Err(ctx.out.fail(&format!("{domain} is invalid. exiting...")));
+        }
+    }
+    Ok(args.to_vec())
+}
+
+/// Global vhosts: new apps get `<app>.<first global vhost>` (messages not taken from a source).
+pub(crate) fn add_global(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    for domain in global_domains(ctx, args, "domains:add-global <domain> [<domain> ...]")? {
+        if ctx.state.global.vhosts.contains(&domain) {
+            ctx.out.info1(&format!("Skipping: {domain} already added"));
+            continue;
+        }
+        ctx.state.global.vhosts.push(domain.clone());
+        ctx.out.info1(&format!("Added {domain}"));
+    }
+    Ok(())
+}
+
+pub(crate) fn remove_global(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    for domain in global_domains(ctx, args, "domains:remove-global <domain> [<domain> ...]")? {
+        ctx.state.global.vhosts.retain(|line| !sed_line_match(&domain, line));
+        ctx.out.info1(&format!("Removed {domain}"));
+    }
+    Ok(())
+}
+
+pub(crate) fn set_global(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let domains = global_domains(ctx, args, "domains:set-global <domain> [<domain> ...]")?;
+    ctx.out.info1(&format!("Set {}", domains.join(" ")));
+    ctx.state.global.vhosts = domains;
+    Ok(())
+}
+
+pub(crate) fn clear_global(ctx: &mut Ctx, _args: &[String]) -> CmdResult {
+    ctx.state.global.vhosts.clear();
+    ctx.out.info1("Cleared global domains");
     Ok(())
 }
 

@@ -59,7 +59,11 @@
 //! # State and the standalone binary
 //!
 //! The state is one JSON document, `<state_dir>/state.json`, written atomically (temp file +
-//! rename), so it survives restarts. In-process ([`SimHost::open`]) a mutex serializes commands.
+//! rename), so it survives restarts. In-process ([`SimHost::open`]) a mutex serializes commands and
+//! the state is read once at open: use one in-process host per directory, and [`open_shared`]
+//! hosts (or the binary) when several must share one.
+//!
+//! [`open_shared`]: SimHost::open_shared
 //! The binary (`dokku-sim`, a drop-in `dokku`) may run as many processes at once, so each
 //! invocation takes an exclusive lock on `<state_dir>/lock` around load → run → save
 //! ([`SimHost::open_shared`]) and appends one JSON line per invocation to

@@ -104,9 +104,11 @@ pub(crate) fn restart_app(ctx: &mut Ctx, app: &str) {
     deploy_log(&mut ctx.out, ctx.state, app, None);
 }
 
+/// A deploy replaces the containers: new ids, and a stopped app runs again.
 fn bump_deploy(state: &mut State, app: &str) {
     if let Some(entry) = state.apps.get_mut(app) {
         entry.deploy_seq += 1;
+        entry.stopped = false;
     }
 }
 
@@ -284,7 +286,7 @@ fn ps_report_values(ctx: &Ctx, subject: &str) -> Vec<(String, String)> {
         let restore = get("restore");
         if restore.is_empty() { "true".into() } else { restore }
     });
-    push("--running", (app.deployed && processes > 0).to_string());
+    push("--running", (app.deployed && !app.stopped && processes > 0).to_string());
     if extended {
         push("--ps-computed-dockerfile-start-cmd", get("dockerfile-start-cmd"));
         push("--ps-computed-start-cmd", get("start-cmd"));
@@ -298,7 +300,8 @@ fn ps_report_values(ctx: &Ctx, subject: &str) -> Vec<(String, String)> {
             let count = app.scale.get(t).copied().unwrap_or(0);
             for i in 1..=count {
                 let cid = hex_id(&[subject, t, &i.to_string(), &app.deploy_seq.to_string()]);
-                push(&format!("--status-{t}.{i}"), format!("running (CID: {})", &cid[..11]));
+                let state = if app.stopped { "exited" } else { "running" };
+                push(&format!("--status-{t}.{i}"), format!("{state} (CID: {})", &cid[..11]));
             }
         }
     }
@@ -348,6 +351,41 @@ pub(crate) fn restart(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         }
         bump_deploy(ctx.state, &name);
         deploy_log(&mut ctx.out, ctx.state, &name, only.as_deref());
+    }
+    Ok(())
+}
+
+pub(crate) fn stop(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let (apps, _) = targets(ctx, args)?;
+    for name in apps {
+        if !ctx.app(&name).deployed {
+            ctx.out.warn(&format!("App {name} has not been deployed"));
+            continue;
+        }
+        ctx.out.line_quiet(&format!("Stopping {name}"));
+        let app = ctx.app_mut(&name);
+        app.stopped = true;
+        // ps:stop keeps the app down across config changes and reboots.
+        app.ps.insert("restore".into(), "false".into());
+    }
+    Ok(())
+}
+
+pub(crate) fn start(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let (apps, _) = targets(ctx, args)?;
+    for name in apps {
+        if !ctx.app(&name).deployed {
+            ctx.out.warn(&format!("App {name} has not been deployed"));
+            continue;
+        }
+        ctx.app_mut(&name).ps.remove("restore");
+        if !ctx.app(&name).stopped {
+            ctx.out.warn(&format!("App {name} already running"));
+            continue;
+        }
+        ctx.out.warn("App has been detected as not running, releasing");
+        bump_deploy(ctx.state, &name);
+        deploy_log(&mut ctx.out, ctx.state, &name, None);
     }
     Ok(())
 }

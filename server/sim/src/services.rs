@@ -85,7 +85,7 @@ pub(crate) fn find(name: &str) -> Option<&'static Datastore> {
 
 /// Subcommands the real plugins have that the sim does not model: they fail plainly instead of
 /// pretending to be unknown.
-const UNMODELLED: [&str; 22] = [
+const UNMODELLED: &[&str] = &[
     "backup",
     "backup-auth",
     "backup-deauth",

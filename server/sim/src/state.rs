@@ -64,6 +64,8 @@ pub(crate) struct App {
     /// Process types of the deployed Procfile, sorted.
     pub procfile: Vec<String>,
     pub scale: BTreeMap<String, i64>,
+    /// `ps:stop` ran and nothing started the app again.
+    pub stopped: bool,
     pub env: BTreeMap<String, String>,
     pub builder: BTreeMap<String, String>,
     pub buildpacks: Vec<String>,

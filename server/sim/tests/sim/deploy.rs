@@ -93,3 +93,52 @@ fn sim_deploy_subcommand() {
     assert_eq!(s.stdout(&["ps:report", "a", "--deployed"]), "true\n");
     assert_fails(&s.run(&["sim:deploy", "zz"]), 20, " !     App zz does not exist\n");
 }
+
+#[test]
+fn stop_and_start() {
+    let s = sim();
+    s.app("a");
+    let undeployed = s.ok(&["ps:stop", "a"]);
+    assert_eq!(undeployed.stderr, " !     App a has not been deployed\n");
+    s.host.mark_deployed("a", &["web"]).unwrap();
+    assert_eq!(s.stdout(&["ps:stop", "a"]), "Stopping a\n");
+    assert_eq!(s.stdout(&["ps:report", "a", "--running"]), "false\n");
+    assert_eq!(s.stdout(&["ps:report", "a", "--restore"]), "false\n");
+    assert!(s.stdout(&["ps:report", "a", "--status-web.1"]).starts_with("exited (CID: "));
+    // A stopped app is not restarted by config changes.
+    assert_eq!(s.stdout(&["--quiet", "config:set", "a", "K=V"]), "");
+    let started = s.ok(&["ps:start", "a"]);
+    assert_eq!(started.stderr, " !     App has been detected as not running, releasing\n");
+    assert!(started.stdout.starts_with("-----> Deploying web (count=1)\n"));
+    assert_eq!(s.stdout(&["ps:report", "a", "--running"]), "true\n");
+    assert_eq!(s.ok(&["ps:start", "a"]).stderr, " !     App a already running\n");
+}
+
+#[test]
+fn restart_of_a_never_deployed_app_warns() {
+    let s = sim();
+    s.app("a");
+    let out = s.ok(&["ps:restart", "a"]);
+    // Build capture: the warning arrives on stdout.
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str()),
+        (" !     App a has not been deployed\n", "")
+    );
+}
+
+#[test]
+fn global_vhost_gives_new_apps_a_domain() {
+    let s = sim();
+    s.ok(&["domains:add-global", "dokku.me"]);
+    let created = s.stdout(&["apps:create", "a"]);
+    assert_eq!(created, "-----> Creating a...\n-----> Creating new app virtual host file...\n");
+    assert_eq!(
+        s.stdout(&["domains:report", "a", "--format", "json"]),
+        "{\"app-enabled\":\"true\",\"app-vhosts\":\"a.dokku.me\",\"global-enabled\":\"true\",\"global-vhosts\":\"dokku.me\"}\n"
+    );
+    s.host.mark_deployed("a", &["web"]).unwrap();
+    assert!(
+        s.stdout(&["ps:restart", "a"])
+            .ends_with("=====> Application deployed:\n       http://a.dokku.me\n")
+    );
+}
