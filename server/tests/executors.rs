@@ -454,3 +454,13 @@ async fn an_old_dokku_is_refused_with_both_versions_named() {
         "the Dokku host runs version 0.33.9, older than the oldest supported version 0.34.0; upgrade Dokku"
     );
 }
+
+#[tokio::test]
+async fn the_sim_binary_takes_its_latency_knob() {
+    let dir = tempfile::tempdir().unwrap();
+    let executor = local(dir.path()).with_env("DOKKU_SIM_LATENCY_MS", "300");
+    let started = std::time::Instant::now();
+    let out = executor.run(&DokkuCommand::new("version")).await.unwrap();
+    assert_eq!(out.stdout, "dokku version 0.38.27\n");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+}

@@ -16,6 +16,8 @@ pub struct CliEnv {
     pub version: Option<String>,
     /// `DOKKU_SIM_INJECT`: a JSON array of injections.
     pub inject: Option<String>,
+    /// `DOKKU_SIM_LATENCY_MS`: how long every invocation takes at least (a slow host).
+    pub latency_ms: Option<u64>,
 }
 
 impl CliEnv {
@@ -25,6 +27,7 @@ impl CliEnv {
             state_dir: var("DOKKU_SIM_STATE_DIR").map(PathBuf::from),
             version: var("DOKKU_SIM_VERSION"),
             inject: var("DOKKU_SIM_INJECT"),
+            latency_ms: var("DOKKU_SIM_LATENCY_MS").and_then(|v| v.parse().ok()),
         }
     }
 }
@@ -57,6 +60,9 @@ pub fn cli_invoke(
         Err(e) => return fail(format!("dokku-sim: {e}\n")),
     };
     let stdin = if dispatch::wants_stdin(&dispatch::parse(args)) { read_stdin() } else { None };
+    if let Some(ms) = env.latency_ms {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     match host.run(&argv, stdin.as_deref()) {
         SimOutcome::Completed(output) => output,

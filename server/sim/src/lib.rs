@@ -73,6 +73,8 @@
 //!
 //! * `DOKKU_SIM_STATE_DIR` (required): the state directory.
 //! * `DOKKU_SIM_VERSION` (optional, default `0.38.27`).
+//! * `DOKKU_SIM_LATENCY_MS` (optional): every invocation takes at least this long, like a slow
+//!   host. (In-process, the server's `SimExecutor` adds latency itself, without blocking.)
 //! * `DOKKU_SIM_INJECT` (optional): a JSON array of injections, e.g.
 //!
 //!   ```json

@@ -21,6 +21,21 @@ use serde_json::{Map, Value};
 use crate::auth::LoginRequest;
 use crate::context::{ApiContext, client_addr};
 
+mod apps;
+mod builders;
+mod buildpacks;
+mod datastores;
+mod domains;
+mod envs;
+mod formations;
+mod http_auth;
+mod maintenance;
+mod queue_jobs;
+mod resources;
+mod schedulers;
+mod services;
+mod ssh_keys;
+
 /// The implementation of the generated trait (never instantiated: dropshot calls the functions).
 pub enum DokkuProApiImpl {}
 
@@ -31,7 +46,7 @@ pub fn api() -> ApiDescription<Arc<ApiContext>> {
 }
 
 /// An operation whose issue has not landed: authenticated like any other, then 501.
-async fn not_implemented<T>(
+pub(crate) async fn not_implemented<T>(
     rqctx: &RequestContext<Arc<ApiContext>>,
     auth: &BearerAuth,
     operation_id: &str,
@@ -94,187 +109,187 @@ impl DokkuProApi for DokkuProApiImpl {
     async fn get_builder_settings_for_app(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::GetBuilderSettingsForAppPath>,
+        path: dropshot::Path<params::GetBuilderSettingsForAppPath>,
     ) -> Result<dropshot::HttpResponseOk<models::GetBuilderSettingsForAppResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getBuilderSettingsForApp").await
+        builders::get_builder_settings_for_app(rqctx, auth, path).await
     }
 
     async fn get_buildpacks_for_app(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::GetBuildpacksForAppPath>,
+        path: dropshot::Path<params::GetBuildpacksForAppPath>,
     ) -> Result<dropshot::HttpResponseOk<models::GetBuildpacksForAppResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getBuildpacksForApp").await
+        buildpacks::get_buildpacks_for_app(rqctx, auth, path).await
     }
 
     async fn get_domains_for_app(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::GetDomainsForAppPath>,
+        path: dropshot::Path<params::GetDomainsForAppPath>,
     ) -> Result<dropshot::HttpResponseOk<models::GetDomainsForAppResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getDomainsForApp").await
+        domains::get_domains_for_app(rqctx, auth, path).await
     }
 
     async fn get_env_for_app(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::GetEnvForAppPath>,
+        path: dropshot::Path<params::GetEnvForAppPath>,
     ) -> Result<dropshot::HttpResponseOk<models::GetEnvForAppResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getEnvForApp").await
+        envs::get_env_for_app(rqctx, auth, path).await
     }
 
     async fn get_formations_for_app(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::GetFormationsForAppPath>,
+        path: dropshot::Path<params::GetFormationsForAppPath>,
     ) -> Result<dropshot::HttpResponseOk<models::GetFormationsForAppResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getFormationsForApp").await
+        formations::get_formations_for_app(rqctx, auth, path).await
     }
 
     async fn get_http_auth_for_app(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::GetHttpAuthForAppPath>,
+        path: dropshot::Path<params::GetHttpAuthForAppPath>,
     ) -> Result<dropshot::HttpResponseOk<models::GetHttpAuthForAppResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getHTTPAuthForApp").await
+        http_auth::get_http_auth_for_app(rqctx, auth, path).await
     }
 
     async fn get_http_auth_ips_for_app(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::GetHttpAuthIpsForAppPath>,
+        path: dropshot::Path<params::GetHttpAuthIpsForAppPath>,
     ) -> Result<dropshot::HttpResponseOk<models::GetHttpAuthIpsForAppResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getHTTPAuthIPsForApp").await
+        http_auth::get_http_auth_ips_for_app(rqctx, auth, path).await
     }
 
     async fn get_http_auth_users_for_app(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::GetHttpAuthUsersForAppPath>,
+        path: dropshot::Path<params::GetHttpAuthUsersForAppPath>,
     ) -> Result<dropshot::HttpResponseOk<models::GetHttpAuthUsersForAppResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getHTTPAuthUsersForApp").await
+        http_auth::get_http_auth_users_for_app(rqctx, auth, path).await
     }
 
     async fn get_maintenance_for_app(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::GetMaintenanceForAppPath>,
+        path: dropshot::Path<params::GetMaintenanceForAppPath>,
     ) -> Result<dropshot::HttpResponseOk<models::GetMaintenanceForAppResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getMaintenanceForApp").await
+        maintenance::get_maintenance_for_app(rqctx, auth, path).await
     }
 
     async fn link_service_to_app(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::LinkServiceToAppPath>,
-        _body: OptionalBody<models::LinkServiceToAppBody>,
+        path: dropshot::Path<params::LinkServiceToAppPath>,
+        body: OptionalBody<models::LinkServiceToAppBody>,
     ) -> Result<dropshot::HttpResponseUpdatedNoContent, ApiError> {
-        not_implemented(&rqctx, &auth, "linkServiceToApp").await
+        services::link_service_to_app(rqctx, auth, path, body).await
     }
 
     async fn unlink_service_from_app(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::UnlinkServiceFromAppPath>,
-        _body: OptionalBody<models::UnlinkServiceFromAppBody>,
+        path: dropshot::Path<params::UnlinkServiceFromAppPath>,
+        body: OptionalBody<models::UnlinkServiceFromAppBody>,
     ) -> Result<dropshot::HttpResponseDeleted, ApiError> {
-        not_implemented(&rqctx, &auth, "unlinkServiceFromApp").await
+        services::unlink_service_from_app(rqctx, auth, path, body).await
     }
 
     async fn get_resources_for_app(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::GetResourcesForAppPath>,
+        path: dropshot::Path<params::GetResourcesForAppPath>,
     ) -> Result<dropshot::HttpResponseOk<models::GetResourcesForAppResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getResourcesForApp").await
+        resources::get_resources_for_app(rqctx, auth, path).await
     }
 
     async fn get_scheduler_settings_for_app(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::GetSchedulerSettingsForAppPath>,
+        path: dropshot::Path<params::GetSchedulerSettingsForAppPath>,
     ) -> Result<dropshot::HttpResponseOk<models::GetSchedulerSettingsForAppResponse>, ApiError>
     {
-        not_implemented(&rqctx, &auth, "getSchedulerSettingsForApp").await
+        schedulers::get_scheduler_settings_for_app(rqctx, auth, path).await
     }
 
     async fn get_services_for_app(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::GetServicesForAppPath>,
-        _query: qs::FormQuery<params::GetServicesForAppQuery>,
+        path: dropshot::Path<params::GetServicesForAppPath>,
+        query: qs::FormQuery<params::GetServicesForAppQuery>,
     ) -> Result<dropshot::HttpResponseOk<models::GetServicesForAppResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getServicesForApp").await
+        services::get_services_for_app(rqctx, auth, path, query).await
     }
 
     async fn get_app_by_id(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::GetAppByIdPath>,
+        path: dropshot::Path<params::GetAppByIdPath>,
     ) -> Result<dropshot::HttpResponseOk<models::GetAppByIdResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getAppById").await
+        apps::get_app_by_id(rqctx, auth, path).await
     }
 
     async fn update_app(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::UpdateAppPath>,
-        _body: dropshot::TypedBody<models::UpdateAppBody>,
+        path: dropshot::Path<params::UpdateAppPath>,
+        body: dropshot::TypedBody<models::UpdateAppBody>,
     ) -> Result<dropshot::HttpResponseOk<models::UpdateAppResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "updateApp").await
+        apps::update_app(rqctx, auth, path, body).await
     }
 
     async fn delete_app(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::DeleteAppPath>,
+        path: dropshot::Path<params::DeleteAppPath>,
     ) -> Result<dropshot::HttpResponseDeleted, ApiError> {
-        not_implemented(&rqctx, &auth, "deleteApp").await
+        apps::delete_app(rqctx, auth, path).await
     }
 
     async fn get_apps(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
     ) -> Result<dropshot::HttpResponseOk<models::GetAppsResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getApps").await
+        apps::get_apps(rqctx, auth).await
     }
 
     async fn add_app(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _body: dropshot::TypedBody<models::AddAppBody>,
+        body: dropshot::TypedBody<models::AddAppBody>,
     ) -> Result<dropshot::HttpResponseCreated<models::AddAppResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "addApp").await
+        apps::add_app(rqctx, auth, body).await
     }
 
     async fn update_builder_settings(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::UpdateBuilderSettingsPath>,
-        _body: dropshot::TypedBody<models::UpdateBuilderSettingsBody>,
+        path: dropshot::Path<params::UpdateBuilderSettingsPath>,
+        body: dropshot::TypedBody<models::UpdateBuilderSettingsBody>,
     ) -> Result<dropshot::HttpResponseOk<models::UpdateBuilderSettingsResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "updateBuilderSettings").await
+        builders::update_builder_settings(rqctx, auth, path, body).await
     }
 
     async fn get_builder_by_id(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::GetBuilderByIdPath>,
+        path: dropshot::Path<params::GetBuilderByIdPath>,
     ) -> Result<dropshot::HttpResponseOk<models::GetBuilderByIdResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getBuilderById").await
+        builders::get_builder_by_id(rqctx, auth, path).await
     }
 
     async fn get_builders(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
     ) -> Result<dropshot::HttpResponseOk<models::GetBuildersResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getBuilders").await
+        builders::get_builders(rqctx, auth).await
     }
 
     async fn delete_buildpack(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::DeleteBuildpackPath>,
+        path: dropshot::Path<params::DeleteBuildpackPath>,
     ) -> Result<
         dropshot::HttpResponseHeaders<
             responses::HttpResponseAcceptedNoContent,
@@ -282,13 +297,13 @@ impl DokkuProApi for DokkuProApiImpl {
         >,
         ApiError,
     > {
-        not_implemented(&rqctx, &auth, "deleteBuildpack").await
+        buildpacks::delete_buildpack(rqctx, auth, path).await
     }
 
     async fn add_buildpack(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _body: dropshot::TypedBody<models::AddBuildpackBody>,
+        body: dropshot::TypedBody<models::AddBuildpackBody>,
     ) -> Result<
         dropshot::HttpResponseHeaders<
             dropshot::HttpResponseAccepted<models::AddBuildpackResponse>,
@@ -296,36 +311,36 @@ impl DokkuProApi for DokkuProApiImpl {
         >,
         ApiError,
     > {
-        not_implemented(&rqctx, &auth, "addBuildpack").await
+        buildpacks::add_buildpack(rqctx, auth, body).await
     }
 
     async fn get_datastores(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
     ) -> Result<dropshot::HttpResponseOk<models::GetDatastoresResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getDatastores").await
+        datastores::get_datastores(rqctx, auth).await
     }
 
     async fn delete_domain(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::DeleteDomainPath>,
+        path: dropshot::Path<params::DeleteDomainPath>,
     ) -> Result<dropshot::HttpResponseDeleted, ApiError> {
-        not_implemented(&rqctx, &auth, "deleteDomain").await
+        domains::delete_domain(rqctx, auth, path).await
     }
 
     async fn add_domain(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _body: dropshot::TypedBody<models::AddDomainBody>,
+        body: dropshot::TypedBody<models::AddDomainBody>,
     ) -> Result<dropshot::HttpResponseCreated<models::AddDomainResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "addDomain").await
+        domains::add_domain(rqctx, auth, body).await
     }
 
     async fn delete_env(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::DeleteEnvPath>,
+        path: dropshot::Path<params::DeleteEnvPath>,
     ) -> Result<
         dropshot::HttpResponseHeaders<
             responses::HttpResponseAcceptedNoContent,
@@ -333,13 +348,13 @@ impl DokkuProApi for DokkuProApiImpl {
         >,
         ApiError,
     > {
-        not_implemented(&rqctx, &auth, "deleteEnv").await
+        envs::delete_env(rqctx, auth, path).await
     }
 
     async fn add_env(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _body: dropshot::TypedBody<models::AddEnvBody>,
+        body: dropshot::TypedBody<models::AddEnvBody>,
     ) -> Result<
         dropshot::HttpResponseHeaders<
             dropshot::HttpResponseAccepted<models::AddEnvResponse>,
@@ -347,13 +362,13 @@ impl DokkuProApi for DokkuProApiImpl {
         >,
         ApiError,
     > {
-        not_implemented(&rqctx, &auth, "addEnv").await
+        envs::add_env(rqctx, auth, body).await
     }
 
     async fn delete_formation(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::DeleteFormationPath>,
+        path: dropshot::Path<params::DeleteFormationPath>,
     ) -> Result<
         dropshot::HttpResponseHeaders<
             responses::HttpResponseAcceptedNoContent,
@@ -361,13 +376,13 @@ impl DokkuProApi for DokkuProApiImpl {
         >,
         ApiError,
     > {
-        not_implemented(&rqctx, &auth, "deleteFormation").await
+        formations::delete_formation(rqctx, auth, path).await
     }
 
     async fn add_formation(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _body: dropshot::TypedBody<models::AddFormationBody>,
+        body: dropshot::TypedBody<models::AddFormationBody>,
     ) -> Result<
         dropshot::HttpResponseHeaders<
             dropshot::HttpResponseAccepted<models::AddFormationResponse>,
@@ -375,80 +390,80 @@ impl DokkuProApi for DokkuProApiImpl {
         >,
         ApiError,
     > {
-        not_implemented(&rqctx, &auth, "addFormation").await
+        formations::add_formation(rqctx, auth, body).await
     }
 
     async fn delete_http_auth_ip(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::DeleteHttpAuthIpPath>,
+        path: dropshot::Path<params::DeleteHttpAuthIpPath>,
     ) -> Result<dropshot::HttpResponseDeleted, ApiError> {
-        not_implemented(&rqctx, &auth, "deleteHTTPAuthIP").await
+        http_auth::delete_http_auth_ip(rqctx, auth, path).await
     }
 
     async fn add_http_auth_ip(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _body: dropshot::TypedBody<models::AddHttpAuthIpBody>,
+        body: dropshot::TypedBody<models::AddHttpAuthIpBody>,
     ) -> Result<dropshot::HttpResponseCreated<models::AddHttpAuthIpResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "addHTTPAuthIP").await
+        http_auth::add_http_auth_ip(rqctx, auth, body).await
     }
 
     async fn update_http_auth_user(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::UpdateHttpAuthUserPath>,
-        _body: dropshot::TypedBody<models::UpdateHttpAuthUserBody>,
+        path: dropshot::Path<params::UpdateHttpAuthUserPath>,
+        body: dropshot::TypedBody<models::UpdateHttpAuthUserBody>,
     ) -> Result<dropshot::HttpResponseOk<models::UpdateHttpAuthUserResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "updateHTTPAuthUser").await
+        http_auth::update_http_auth_user(rqctx, auth, path, body).await
     }
 
     async fn delete_http_auth_user(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::DeleteHttpAuthUserPath>,
+        path: dropshot::Path<params::DeleteHttpAuthUserPath>,
     ) -> Result<dropshot::HttpResponseDeleted, ApiError> {
-        not_implemented(&rqctx, &auth, "deleteHTTPAuthUser").await
+        http_auth::delete_http_auth_user(rqctx, auth, path).await
     }
 
     async fn add_http_auth_user(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _body: dropshot::TypedBody<models::AddHttpAuthUserBody>,
+        body: dropshot::TypedBody<models::AddHttpAuthUserBody>,
     ) -> Result<dropshot::HttpResponseCreated<models::AddHttpAuthUserResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "addHTTPAuthUser").await
+        http_auth::add_http_auth_user(rqctx, auth, body).await
     }
 
     async fn update_http_auths(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::UpdateHttpAuthsPath>,
-        _body: dropshot::TypedBody<models::UpdateHttpAuthsBody>,
+        path: dropshot::Path<params::UpdateHttpAuthsPath>,
+        body: dropshot::TypedBody<models::UpdateHttpAuthsBody>,
     ) -> Result<dropshot::HttpResponseOk<models::UpdateHttpAuthsResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "updateHTTPAuths").await
+        http_auth::update_http_auths(rqctx, auth, path, body).await
     }
 
     async fn update_maintenances(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::UpdateMaintenancesPath>,
-        _body: dropshot::TypedBody<models::UpdateMaintenancesBody>,
+        path: dropshot::Path<params::UpdateMaintenancesPath>,
+        body: dropshot::TypedBody<models::UpdateMaintenancesBody>,
     ) -> Result<dropshot::HttpResponseOk<models::UpdateMaintenancesResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "updateMaintenances").await
+        maintenance::update_maintenances(rqctx, auth, path, body).await
     }
 
     async fn get_queue_job(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::GetQueueJobPath>,
+        path: dropshot::Path<params::GetQueueJobPath>,
     ) -> Result<dropshot::HttpResponseOk<models::GetQueueJobResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getQueueJob").await
+        queue_jobs::get_queue_job(rqctx, auth, path).await
     }
 
     async fn delete_resource(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::DeleteResourcePath>,
+        path: dropshot::Path<params::DeleteResourcePath>,
     ) -> Result<
         dropshot::HttpResponseHeaders<
             responses::HttpResponseAcceptedNoContent,
@@ -456,13 +471,13 @@ impl DokkuProApi for DokkuProApiImpl {
         >,
         ApiError,
     > {
-        not_implemented(&rqctx, &auth, "deleteResource").await
+        resources::delete_resource(rqctx, auth, path).await
     }
 
     async fn add_resource(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _body: dropshot::TypedBody<models::AddResourceBody>,
+        body: dropshot::TypedBody<models::AddResourceBody>,
     ) -> Result<
         dropshot::HttpResponseHeaders<
             dropshot::HttpResponseAccepted<models::AddResourceResponse>,
@@ -470,94 +485,94 @@ impl DokkuProApi for DokkuProApiImpl {
         >,
         ApiError,
     > {
-        not_implemented(&rqctx, &auth, "addResource").await
+        resources::add_resource(rqctx, auth, body).await
     }
 
     async fn update_scheduler_settings(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::UpdateSchedulerSettingsPath>,
-        _body: dropshot::TypedBody<models::UpdateSchedulerSettingsBody>,
+        path: dropshot::Path<params::UpdateSchedulerSettingsPath>,
+        body: dropshot::TypedBody<models::UpdateSchedulerSettingsBody>,
     ) -> Result<dropshot::HttpResponseOk<models::UpdateSchedulerSettingsResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "updateSchedulerSettings").await
+        schedulers::update_scheduler_settings(rqctx, auth, path, body).await
     }
 
     async fn get_scheduler_by_id(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::GetSchedulerByIdPath>,
+        path: dropshot::Path<params::GetSchedulerByIdPath>,
     ) -> Result<dropshot::HttpResponseOk<models::GetSchedulerByIdResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getSchedulerById").await
+        schedulers::get_scheduler_by_id(rqctx, auth, path).await
     }
 
     async fn get_schedulers(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
     ) -> Result<dropshot::HttpResponseOk<models::GetSchedulersResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getSchedulers").await
+        schedulers::get_schedulers(rqctx, auth).await
     }
 
     async fn get_service_by_id(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::GetServiceByIdPath>,
-        _query: qs::FormQuery<params::GetServiceByIdQuery>,
+        path: dropshot::Path<params::GetServiceByIdPath>,
+        query: qs::FormQuery<params::GetServiceByIdQuery>,
     ) -> Result<dropshot::HttpResponseOk<models::GetServiceByIdResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getServiceById").await
+        services::get_service_by_id(rqctx, auth, path, query).await
     }
 
     async fn delete_service(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::DeleteServicePath>,
+        path: dropshot::Path<params::DeleteServicePath>,
     ) -> Result<dropshot::HttpResponseDeleted, ApiError> {
-        not_implemented(&rqctx, &auth, "deleteService").await
+        services::delete_service(rqctx, auth, path).await
     }
 
     async fn get_services(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _query: qs::FormQuery<params::GetServicesQuery>,
+        query: qs::FormQuery<params::GetServicesQuery>,
     ) -> Result<dropshot::HttpResponseOk<models::GetServicesResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getServices").await
+        services::get_services(rqctx, auth, query).await
     }
 
     async fn add_service(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _body: dropshot::TypedBody<models::AddServiceBody>,
+        body: dropshot::TypedBody<models::AddServiceBody>,
     ) -> Result<dropshot::HttpResponseCreated<models::AddServiceResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "addService").await
+        services::add_service(rqctx, auth, body).await
     }
 
     async fn get_ssh_key_by_fingerprint_id(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::GetSshKeyByFingerprintIdPath>,
+        path: dropshot::Path<params::GetSshKeyByFingerprintIdPath>,
     ) -> Result<dropshot::HttpResponseOk<models::GetSshKeyByFingerprintIdResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getSSHKeyByFingerprintId").await
+        ssh_keys::get_ssh_key_by_fingerprint_id(rqctx, auth, path).await
     }
 
     async fn delete_ssh_key(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _path: dropshot::Path<params::DeleteSshKeyPath>,
+        path: dropshot::Path<params::DeleteSshKeyPath>,
     ) -> Result<dropshot::HttpResponseDeleted, ApiError> {
-        not_implemented(&rqctx, &auth, "deleteSSHKey").await
+        ssh_keys::delete_ssh_key(rqctx, auth, path).await
     }
 
     async fn get_ssh_keys(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
     ) -> Result<dropshot::HttpResponseOk<models::GetSshKeysResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "getSSHkeys").await
+        ssh_keys::get_ssh_keys(rqctx, auth).await
     }
 
     async fn add_ssh_key(
         rqctx: RequestContext<Self::Context>,
         auth: BearerAuth,
-        _body: dropshot::TypedBody<models::AddSshKeyBody>,
+        body: dropshot::TypedBody<models::AddSshKeyBody>,
     ) -> Result<dropshot::HttpResponseCreated<models::AddSshKeyResponse>, ApiError> {
-        not_implemented(&rqctx, &auth, "addSSHKey").await
+        ssh_keys::add_ssh_key(rqctx, auth, body).await
     }
 }
