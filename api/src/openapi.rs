@@ -66,6 +66,26 @@ pub const ADDITIONS: &[Addition] = &[
         applies_to: |op| op.secured,
     },
     Addition {
+        status: 404,
+        description: "The app (or the resource the id names) does not exist",
+        applies_to: |op| op.reaches_dokku && op.has_input,
+    },
+    Addition {
+        status: 409,
+        description: "It already exists",
+        applies_to: |op| {
+            matches!(
+                op.operation_id,
+                "addApp"
+                    | "addDomain"
+                    | "addService"
+                    | "addSSHKey"
+                    | "addHTTPAuthUser"
+                    | "addHTTPAuthIP"
+            )
+        },
+    },
+    Addition {
         status: 429,
         description: "Too many failed logins from this client or for this user; retry after the time in `Retry-After`",
         applies_to: |op| op.operation_id == "login",

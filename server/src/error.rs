@@ -3,6 +3,7 @@
 
 use dokku_pro_api::error::ApiError;
 
+use crate::app::AppError;
 use crate::auth::AuthError;
 use crate::host::HostError;
 
@@ -49,6 +50,18 @@ impl From<HostError> for ApiError {
             HostError::BadFlag { .. } | HostError::Failed { .. } | HostError::Parse { .. } => {
                 ApiError::internal(chain(&e))
             }
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> ApiError {
+        match e {
+            AppError::Invalid(message) => ApiError::new(400, message),
+            AppError::NotFound(message) => ApiError::new(404, message),
+            AppError::Conflict(message) => ApiError::new(409, message),
+            AppError::Forbidden(message) => ApiError::new(403, message),
+            AppError::Host(host) => ApiError::from(host),
         }
     }
 }

@@ -16,6 +16,7 @@
 //! Logging is slog (dropshot's logger), to stderr, through `logging::Redact` so that no credential
 //! reaches a log line.
 
+pub mod app;
 pub mod auth;
 pub mod config;
 pub mod context;

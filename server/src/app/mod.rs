@@ -1,0 +1,38 @@
+//! The app layer: one module per spec tag. Each operation validates its input (before anything
+//! reaches Dokku), builds host commands and runs them (or queues a job), and returns typed
+//! results. Functions take the [`Actor`](crate::auth::Actor) first, so an operation cannot be
+//! reached without authentication.
+//!
+//! Errors are [`AppError`]; `crate::error` turns them into HTTP statuses (DESIGN.md §8):
+//! invalid input 400, unknown resource 404, already exists 409, forbidden 403, and host errors
+//! as the host layer says (unknown app 404, Dokku refused 400, unreachable 503, timeout 504).
+
+pub mod validate;
+
+use crate::host::HostError;
+
+/// Why an operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppError {
+    /// The request is wrong: the title says what to fix. Nothing reached Dokku.
+    #[error("{0}")]
+    Invalid(String),
+    /// The thing named does not exist (`App x does not exist`, `Service postgres:x does not exist`).
+    #[error("{0}")]
+    NotFound(String),
+    /// The thing to create already exists.
+    #[error("{0}")]
+    Conflict(String),
+    /// The request is understood but not allowed (`App renaming is not supported`).
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    Host(#[from] HostError),
+}
+
+impl From<validate::Invalid> for AppError {
+    fn from(e: validate::Invalid) -> Self {
+        AppError::Invalid(e.0)
+    }
+}
