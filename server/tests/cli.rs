@@ -97,3 +97,36 @@ fn serve_refuses_to_start_without_a_usable_dokku() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("0.30.1") && stderr.contains("0.34.0"), "{stderr}");
 }
+
+#[test]
+fn sigterm_shuts_the_server_down_cleanly() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--sim", "--bind", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("listening on") {
+        line.clear();
+        assert_ne!(stderr.read_line(&mut line).unwrap(), 0, "the server exited before listening");
+    }
+    // Drain the rest of stderr so the server never blocks on a full pipe.
+    let drain = std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
+        rest
+    });
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    let rest = drain.join().unwrap();
+    assert!(rest.contains("stopped"), "{rest}");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the port is closed");
+}

@@ -206,6 +206,31 @@ mod tests {
         assert!(check_status(&cmd, out(0, "ok", "")).is_ok());
     }
 
+    #[tokio::test]
+    async fn mutations_of_one_app_are_serialized_and_other_apps_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = dokku_sim::SimHost::open(dir.path(), dokku_sim::SimOptions::default()).unwrap();
+        let executor =
+            Arc::new(simulated::SimExecutor::new(Arc::new(sim), std::time::Duration::ZERO));
+        let host = Arc::new(Host::connect(executor, None).await.unwrap());
+        let first = host.lock_app("a").await;
+        // Another app is not held up by it.
+        let other =
+            tokio::time::timeout(std::time::Duration::from_secs(1), host.lock_app("b")).await;
+        assert!(other.is_ok());
+        // The same app waits until the first holder lets go.
+        let waiter = {
+            let host = host.clone();
+            tokio::spawn(async move {
+                let _guard = host.lock_app("a").await;
+            })
+        };
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        drop(first);
+        tokio::time::timeout(std::time::Duration::from_secs(1), waiter).await.unwrap().unwrap();
+    }
+
     #[test]
     fn failure_messages_strip_the_prefix_and_join_lines() {
         let o = out(

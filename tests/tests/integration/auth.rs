@@ -390,3 +390,24 @@ async fn the_first_start_writes_the_admin_password_owner_only() {
     assert_eq!(dir & 0o777, 0o700);
     server.finish().await;
 }
+
+#[tokio::test]
+async fn removing_a_user_from_another_process_revokes_their_tokens_within_seconds() {
+    let server = TestServer::start().await;
+    let token = server.token().await;
+    let bearer = format!("Bearer {token}");
+    assert_ne!(request(&server, "GET", "/@api/apps", Some(&bearer), b"").await.status, 401);
+    // What `dokku-pro-api user remove admin` does, through its own database connection.
+    let storage = dokku_pro_server::storage::Storage::open(server.server_data_dir()).unwrap();
+    storage.call_blocking(|c| dokku_pro_server::auth::users::remove(c, "admin")).unwrap();
+    let mut status = 0;
+    for _ in 0..50 {
+        status = request(&server, "GET", "/@api/apps", Some(&bearer), b"").await.status;
+        if status == 401 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 401, "the server noticed the revocation");
+    server.finish().await;
+}
