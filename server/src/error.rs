@@ -66,6 +66,12 @@ impl From<AppError> for ApiError {
     }
 }
 
+impl From<crate::app::validate::Invalid> for ApiError {
+    fn from(e: crate::app::validate::Invalid) -> ApiError {
+        AppError::from(e).into()
+    }
+}
+
 /// An error and its causes, for the log.
 pub fn chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();

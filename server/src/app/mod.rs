@@ -7,6 +7,8 @@
 //! invalid input 400, unknown resource 404, already exists 409, forbidden 403, and host errors
 //! as the host layer says (unknown app 404, Dokku refused 400, unreachable 503, timeout 504).
 
+pub mod http_auth;
+pub mod maintenance;
 pub mod validate;
 
 use crate::host::HostError;
@@ -29,6 +31,18 @@ pub enum AppError {
     Forbidden(String),
     #[error(transparent)]
     Host(#[from] HostError),
+}
+
+/// The http-auth and maintenance plugins' reports fail with "You haven't deployed any
+/// applications yet" when the host has no app at all, even for an app argument (dokku-host.md
+/// §9.16): then the app named does not exist either.
+pub(crate) fn plugin_error(e: HostError, app: &str) -> AppError {
+    match e {
+        HostError::Refused { message, .. } if message.contains("haven't deployed any applications") => {
+            AppError::NotFound(format!("App {app} does not exist"))
+        }
+        other => other.into(),
+    }
 }
 
 impl From<validate::Invalid> for AppError {

@@ -5,5 +5,6 @@
 mod auth;
 mod document;
 mod errors;
+mod http_auth;
 mod operations;
 mod spec_files;
