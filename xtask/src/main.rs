@@ -6,6 +6,9 @@
 //! * `openapi check`: fail when that file is stale, or when the served document differs from the
 //!   seed in a way `spec/contract-diff.txt` does not list (or the list names a difference that is
 //!   gone).
+//! * `bench`: load-test the release server on the simulated host (see `bench.rs`).
+
+mod bench;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,6 +30,21 @@ enum Command {
         /// Fail instead of writing when the checked-in copy is stale.
         #[arg(long)]
         check: bool,
+    },
+    /// Load-test the release server on the simulated host and print the table.
+    Bench {
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Seconds each operation is driven.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Simulated per-command latencies to run at, in milliseconds.
+        #[arg(long, value_delimiter = ',', default_values_t = [0u64, 50])]
+        latencies_ms: Vec<u64>,
+        /// Also write the table to this Markdown file (e.g. BENCHMARKS.md).
+        #[arg(long)]
+        write: Option<PathBuf>,
     },
     /// The served OpenAPI document.
     Openapi {
@@ -72,6 +90,15 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Openapi { action: OpenapiAction::Check } => openapi_check(&root),
+        Command::Bench { concurrency, seconds, latencies_ms, write } => bench::run(
+            &root,
+            &bench::BenchOptions {
+                concurrency,
+                seconds_per_operation: seconds,
+                latencies_ms,
+                write_markdown: write,
+            },
+        ),
     }
 }
 

@@ -48,6 +48,8 @@ pub struct Host {
     root: Option<Arc<dyn Executor>>,
     version: DokkuVersion,
     app_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Dokku commands run so far (for metrics and the benchmark).
+    commands_run: std::sync::atomic::AtomicU64,
     /// When the host last answered a reachability check, and whether it did.
     last_check: tokio::sync::Mutex<Option<(std::time::Instant, bool)>>,
 }
@@ -86,6 +88,7 @@ impl Host {
             root,
             version,
             app_locks: Mutex::new(HashMap::new()),
+            commands_run: std::sync::atomic::AtomicU64::new(0),
             last_check: tokio::sync::Mutex::new(Some((std::time::Instant::now(), true))),
         })
     }
@@ -102,6 +105,7 @@ impl Host {
     /// Runs a command and returns its output whatever the exit status (for commands whose
     /// non-zero exit is an answer: `apps:locked`, `plugin:installed`, ...).
     pub async fn run_raw(&self, cmd: &DokkuCommand) -> Result<Output, HostError> {
+        self.commands_run.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let executor = if cmd.needs_root() {
             self.root.as_ref().ok_or_else(|| HostError::NoRootLogin { command: cmd.to_string() })?
         } else {
@@ -114,6 +118,11 @@ impl Host {
     pub async fn run(&self, cmd: &DokkuCommand) -> Result<Output, HostError> {
         let out = self.run_raw(cmd).await?;
         check_status(cmd, out)
+    }
+
+    /// How many Dokku commands this host has run (health checks included).
+    pub fn commands_run(&self) -> u64 {
+        self.commands_run.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Holds the app's mutation lock: mutations of one app run one at a time in this process
