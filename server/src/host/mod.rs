@@ -120,7 +120,7 @@ impl Host {
         check_status(cmd, out)
     }
 
-    /// How many Dokku commands this host has run (health checks included).
+    /// How many Dokku commands this host has run for operations (health checks not counted).
     pub fn commands_run(&self) -> u64 {
         self.commands_run.load(std::sync::atomic::Ordering::Relaxed)
     }
