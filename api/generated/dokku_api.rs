@@ -631,6 +631,18 @@ pub mod models {
             value.parse()
         }
     }
+    ///`CancelQueueJobResponse`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct CancelQueueJobResponse {
+        pub data: QueueJob,
+    }
     ///`Datastore`
     #[derive(
         ::serde::Deserialize,
@@ -1203,6 +1215,99 @@ pub mod models {
     )]
     pub struct GetQueueJobResponse {
         pub data: QueueJob,
+    }
+    ///`GetQueueJobsResponse`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct GetQueueJobsResponse {
+        pub data: ::std::vec::Vec<QueueJob>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub links: ::std::option::Option<GetQueueJobsResponseLinks>,
+    }
+    ///`GetQueueJobsResponseLinks`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct GetQueueJobsResponseLinks {
+        ///The path of the next page; absent on the last page
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next: ::std::option::Option<::std::string::String>,
+    }
+    ///`GetQueueJobsStateItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum GetQueueJobsStateItem {
+        #[serde(rename = "pending")]
+        Pending,
+        #[serde(rename = "retrying")]
+        Retrying,
+        #[serde(rename = "completed")]
+        Completed,
+        #[serde(rename = "failed")]
+        Failed,
+    }
+    impl ::std::fmt::Display for GetQueueJobsStateItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Pending => f.write_str("pending"),
+                Self::Retrying => f.write_str("retrying"),
+                Self::Completed => f.write_str("completed"),
+                Self::Failed => f.write_str("failed"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for GetQueueJobsStateItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "pending" => Ok(Self::Pending),
+                "retrying" => Ok(Self::Retrying),
+                "completed" => Ok(Self::Completed),
+                "failed" => Ok(Self::Failed),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetQueueJobsStateItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GetQueueJobsStateItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
     }
     ///`GetResourcesForAppResponse`
     #[derive(
@@ -3802,6 +3907,48 @@ pub mod params {
         #[serde(rename = "tokenId")]
         pub token_id: String,
     }
+    #[doc = concat!(" Query parameters of `", stringify!(get_queue_jobs), "`.")]
+    #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
+    pub struct GetQueueJobsQuery {
+        /// Only the jobs of this app
+        #[serde(rename = "app")]
+        pub app: Option<String>,
+        /// Only the jobs in these states (comma-separated)
+        #[serde(
+            rename = "state",
+            default,
+            deserialize_with = "crate::qs::comma_separated"
+        )]
+        #[schemars(with = "Option<String>")]
+        pub state: Option<Vec<models::GetQueueJobsStateItem>>,
+        /// The most jobs to return, from 1 to 100 (default 25)
+        #[serde(rename = "limit")]
+        pub limit: Option<String>,
+        /// Only jobs with a smaller id (the next page; `links.next` carries it)
+        #[serde(rename = "before")]
+        pub before: Option<String>,
+    }
+    #[doc = concat!(" Path parameters of `", stringify!(cancel_queue_job), "`.")]
+    #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
+    pub struct CancelQueueJobPath {
+        /// A queue job id
+        #[serde(rename = "queueJobId")]
+        pub queue_job_id: String,
+    }
+    #[doc = concat!(" Path parameters of `", stringify!(get_queue_job_output), "`.")]
+    #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
+    pub struct GetQueueJobOutputPath {
+        /// A queue job id
+        #[serde(rename = "queueJobId")]
+        pub queue_job_id: String,
+    }
+    #[doc = concat!(" Header parameters of `", stringify!(get_queue_job_output), "`.")]
+    #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
+    pub struct GetQueueJobOutputHeaders {
+        /// Resume after this event id (the `id` of the last event received)
+        #[serde(rename = "Last-Event-ID")]
+        pub last_event_id: Option<String>,
+    }
 }
 /// Typed response headers.
 pub mod headers {
@@ -4583,4 +4730,53 @@ pub trait DokkuProApi {
         >,
         crate::error::ApiError,
     >;
+    /// List queued background jobs, newest first
+    ///
+    /// The jobs the `202` operations queued, newest first, optionally only those of one app or in some states. Pages hold `limit` jobs; when more exist, `links.next` is the path of the next page.
+    ///
+    /// (An extension of ours, described in `spec/extensions.openapi.yaml`.)
+    #[endpoint{method = GET,
+    path = "/@api/queueJobs",
+    operation_id = "getQueueJobs",
+    tags = ["queued background jobs"]}]
+    async fn get_queue_jobs(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        auth: crate::auth::BearerAuth,
+        query: crate::qs::FormQuery<params::GetQueueJobsQuery>,
+    ) -> Result<
+        dropshot::HttpResponseOk<models::GetQueueJobsResponse>,
+        crate::error::ApiError,
+    >;
+    /// Cancel a queued background job that has not started
+    ///
+    /// A job no worker has picked up yet (state `pending` or `retrying` while it waits for its next attempt) is canceled: it ends `failed`, and its `status_message` says who canceled it. The changes it carries are stored in Dokku and apply at the app's next deploy. A job that is running or has ended cannot be canceled (409).
+    ///
+    /// (An extension of ours, described in `spec/extensions.openapi.yaml`.)
+    #[endpoint{method = DELETE,
+    path = "/@api/queueJobs/{queueJobId}",
+    operation_id = "cancelQueueJob",
+    tags = ["queued background jobs"]}]
+    async fn cancel_queue_job(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        auth: crate::auth::BearerAuth,
+        path: dropshot::Path<params::CancelQueueJobPath>,
+    ) -> Result<
+        dropshot::HttpResponseOk<models::CancelQueueJobResponse>,
+        crate::error::ApiError,
+    >;
+    /// Follow a queued background job's status and output (Server-Sent Events)
+    ///
+    /// A `text/event-stream` of everything the job does, from the start (or after the event named by `Last-Event-ID`, which browsers' EventSource send when they reconnect), then live until the job ends. Events: `status` (data: JSON `{"state", "status_message", "retry_count"}`), `stdout` and `stderr` (data: one line of the command's output, ANSI escapes removed), each with an `id`, numbered from 1 per job; finally `end` (data: JSON `{"state"}`, no id), after which the server closes the stream. Output of a command arrives when the command finishes. Comment lines (`: keep-alive`) keep a quiet stream open.
+    ///
+    /// (An extension of ours, described in `spec/extensions.openapi.yaml`.)
+    #[endpoint{method = GET,
+    path = "/@api/queueJobs/{queueJobId}/output",
+    operation_id = "getQueueJobOutput",
+    tags = ["queued background jobs"]}]
+    async fn get_queue_job_output(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        auth: crate::auth::BearerAuth,
+        path: dropshot::Path<params::GetQueueJobOutputPath>,
+        request_headers: dropshot::Header<params::GetQueueJobOutputHeaders>,
+    ) -> Result<crate::responses::HttpResponseEventStream, crate::error::ApiError>;
 }

@@ -14,7 +14,7 @@
 //! * [`error`]: `ApiError`, the spec's `{"errors":[{"status","title"}]}` envelope for every error.
 //! * [`auth`]: the credential extractors (`Authorization` parsed, not verified).
 //! * [`qs`]: comma-list query parameters (`?fields=dsn,status` and repeated keys).
-//! * [`responses`]: 202 without a body, and the login response.
+//! * [`responses`]: 202 without a body, the login response, and an event stream (SSE).
 //! * [`openapi`]: the served OpenAPI document (rendered from the trait, then post-processed).
 
 #[allow(clippy::all, unused_imports, dead_code, missing_docs)]

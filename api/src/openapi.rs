@@ -10,7 +10,8 @@
 //! * explicit error responses (the seed's codes and descriptions) instead of dropshot's
 //!   `4XX`/`5XX`, plus the documented additions in [`ADDITIONS`];
 //! * the seed's array schema, `style` and `explode` for comma-list query parameters;
-//! * the seed's response descriptions, and the seed's component names (`HTTPAuth`, not `HttpAuth`).
+//! * the seed's response descriptions, and the seed's component names (`HTTPAuth`, not `HttpAuth`);
+//! * the source's media type for a success response that is not JSON (an event stream).
 //!
 //! Everything else (parameters, request and response bodies, success codes, headers) comes from
 //! the trait, so `cargo xtask openapi check` comparing this document with the seed is a real check
@@ -82,6 +83,7 @@ pub const ADDITIONS: &[Addition] = &[
                     | "addSSHKey"
                     | "addHTTPAuthUser"
                     | "addHTTPAuthIP"
+                    | "addBuildpack"
             )
         },
     },
@@ -227,6 +229,13 @@ fn post_process_operation(raw: &Value, source: &Value, path: &str) -> Value {
         if let Some(d) = source_responses.get(&code).and_then(|r| r.get("description")) {
             response["description"] = d.clone();
         }
+        // dropshot renders a hand-built response (an event stream) as `*/*`; the source says
+        // what it is.
+        if let Some(content) = source_responses.get(&code).and_then(|r| r.get("content"))
+            && content.get("application/json").is_none()
+        {
+            response["content"] = content.clone();
+        }
         responses.insert(code, response);
     }
     let error_body = json!({
@@ -317,7 +326,7 @@ mod tests {
                 count += 1;
             }
         }
-        assert_eq!(count, 56, "54 seed operations and 2 extensions");
+        assert_eq!(count, 59, "54 seed operations and 5 extensions");
         assert_eq!(doc["servers"], json!([{"url": "/@api"}]));
         assert!(doc["paths"].as_object().unwrap().keys().all(|p| !p.starts_with("/@api")));
     }

@@ -1,11 +1,39 @@
 //! Response types dropshot does not have, named by the generated trait.
 
-use dropshot::{HttpCodedResponse, HttpError, HttpResponseDeleted};
+use dropshot::{
+    ApiEndpointResponse, HttpCodedResponse, HttpError, HttpResponseAccepted, HttpResponseDeleted,
+    HttpResponseHeaders,
+};
 use http::StatusCode;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::headers::ContentLocationHeader;
 use crate::models::Token;
+
+/// Any JSON response body. A bound crates without `schemars` can name (the server writes
+/// `T: ResponseBody` where dropshot needs `T: JsonSchema + Serialize`).
+pub trait ResponseBody: JsonSchema + Serialize + Send + Sync + 'static {}
+
+impl<T: JsonSchema + Serialize + Send + Sync + 'static> ResponseBody for T {}
+
+/// `202` with a body and `Content-Location` (the four POSTs that queue a job).
+pub fn accepted<T: ResponseBody>(
+    body: T,
+    content_location: String,
+) -> HttpResponseHeaders<HttpResponseAccepted<T>, ContentLocationHeader> {
+    HttpResponseHeaders::new(HttpResponseAccepted(body), ContentLocationHeader { content_location })
+}
+
+/// `202` without a body, with `Content-Location` (the four DELETEs that queue a job).
+pub fn accepted_no_content(
+    content_location: String,
+) -> HttpResponseHeaders<HttpResponseAcceptedNoContent, ContentLocationHeader> {
+    HttpResponseHeaders::new(
+        HttpResponseAcceptedNoContent,
+        ContentLocationHeader { content_location },
+    )
+}
 
 /// `202 Accepted` with no body: the four DELETEs that queue a job answer this, with the job in
 /// `Content-Location` (added by `HttpResponseHeaders`).
@@ -41,5 +69,37 @@ pub struct TokenResponse {
 impl TokenResponse {
     pub fn new(token: Token) -> TokenResponse {
         TokenResponse { data: token.clone(), token }
+    }
+}
+
+/// `200` with a `text/event-stream` body (Server-Sent Events), produced as it goes: the output of
+/// a queued job (`getQueueJobOutput`). The server builds the body; this type only states the
+/// status and headers. dropshot documents a hand-built response as `*/*`; the served document
+/// takes the media type from the source document instead.
+pub struct HttpResponseEventStream(pub dropshot::Body);
+
+impl dropshot::HttpResponse for HttpResponseEventStream {
+    fn to_result(self) -> Result<http::Response<dropshot::Body>, HttpError> {
+        http::Response::builder()
+            .status(StatusCode::OK)
+            .header(http::header::CONTENT_TYPE, "text/event-stream")
+            // Proxies must pass events through as they come, not buffer or transform them.
+            .header(http::header::CACHE_CONTROL, "no-cache, no-transform")
+            .header("x-accel-buffering", "no")
+            .body(self.0)
+            .map_err(|e| HttpError::for_internal_error(e.to_string()))
+    }
+
+    fn response_metadata() -> ApiEndpointResponse {
+        ApiEndpointResponse {
+            schema: None,
+            headers: Vec::new(),
+            success: Some(StatusCode::OK),
+            description: Some("a stream of Server-Sent Events".to_string()),
+        }
+    }
+
+    fn status_code(&self) -> StatusCode {
+        StatusCode::OK
     }
 }

@@ -24,6 +24,40 @@ pub struct Config {
     /// Where Dokku runs.
     pub host: HostConfig,
     pub auth: AuthConfig,
+    pub jobs: JobsConfig,
+}
+
+/// The background job queue (the work behind the `202` operations).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// Jobs that run at once (at most one per app).
+    pub workers: usize,
+    /// Retries of a job that met Dokku's deploy lock or a dropped connection before it fails.
+    pub retry_limit: u32,
+    /// The first retry waits about this long (ms); each next one twice as long, with jitter,
+    /// at most 5 minutes.
+    pub backoff_base_ms: u64,
+    /// How long a graceful shutdown waits for running jobs; the rest run again at the next start.
+    pub shutdown_wait_seconds: u64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig { workers: 4, retry_limit: 5, backoff_base_ms: 5000, shutdown_wait_seconds: 30 }
+    }
+}
+
+impl JobsConfig {
+    pub fn settings(&self) -> crate::jobs::JobSettings {
+        crate::jobs::JobSettings {
+            workers: self.workers,
+            retry_limit: self.retry_limit,
+            backoff_base: std::time::Duration::from_millis(self.backoff_base_ms),
+            shutdown_wait: std::time::Duration::from_secs(self.shutdown_wait_seconds),
+            ..crate::jobs::JobSettings::default()
+        }
+    }
 }
 
 /// Token lifetimes and the failed-login limit.
@@ -70,6 +104,7 @@ impl Default for Config {
             shutdown_grace_seconds: 10,
             host: HostConfig::default(),
             auth: AuthConfig::default(),
+            jobs: JobsConfig::default(),
         }
     }
 }
@@ -267,6 +302,18 @@ pub struct Overrides {
     /// The failed-login window in seconds [default: 300].
     #[arg(long)]
     pub login_failure_window_seconds: Option<u64>,
+    /// Background jobs that run at once, at most one per app [default: 4].
+    #[arg(long)]
+    pub jobs_workers: Option<usize>,
+    /// Retries of a job that met a deploy lock or a dropped connection [default: 5].
+    #[arg(long)]
+    pub jobs_retry_limit: Option<u32>,
+    /// The first retry's wait in milliseconds, doubled for each next one [default: 5000].
+    #[arg(long)]
+    pub jobs_backoff_base_ms: Option<u64>,
+    /// Seconds a graceful shutdown waits for running jobs [default: 30].
+    #[arg(long)]
+    pub jobs_shutdown_wait_seconds: Option<u64>,
 }
 
 impl Config {
@@ -310,7 +357,15 @@ impl Config {
             refresh_token_seconds,
             login_failure_limit,
             login_failure_window_seconds,
+            jobs_workers,
+            jobs_retry_limit,
+            jobs_backoff_base_ms,
+            jobs_shutdown_wait_seconds,
         } = overrides;
+        set(&mut config.jobs.workers, jobs_workers);
+        set(&mut config.jobs.retry_limit, jobs_retry_limit);
+        set(&mut config.jobs.backoff_base_ms, jobs_backoff_base_ms);
+        set(&mut config.jobs.shutdown_wait_seconds, jobs_shutdown_wait_seconds);
         set(&mut config.auth.access_token_seconds, access_token_seconds);
         set(&mut config.auth.refresh_token_seconds, refresh_token_seconds);
         set(&mut config.auth.login_failure_limit, login_failure_limit);
@@ -363,6 +418,15 @@ impl Config {
         }
         if self.auth.access_token_seconds == 0 || self.auth.refresh_token_seconds == 0 {
             return Err(ConfigError::Invalid("token lifetimes must be positive".into()));
+        }
+        if !(1..=64).contains(&self.jobs.workers) {
+            return Err(ConfigError::Invalid(format!(
+                "jobs.workers is {}; it must be between 1 and 64",
+                self.jobs.workers
+            )));
+        }
+        if self.jobs.backoff_base_ms == 0 {
+            return Err(ConfigError::Invalid("jobs.backoff_base_ms must be positive".into()));
         }
         if self.host.command_timeout_seconds == 0 {
             return Err(ConfigError::Invalid(
@@ -423,6 +487,29 @@ mod tests {
         assert_eq!(Config::load(None, ok.clone()).unwrap().host.ssh.host, "dokku.example");
         let bad_pin = Overrides { ssh_host_key_fingerprint: Some("MD5:aa".into()), ..ok };
         assert!(Config::load(None, bad_pin).is_err());
+    }
+
+    #[test]
+    fn job_settings_come_from_the_file_and_flags() {
+        let p = Path::new("x.toml");
+        let config = Config::from_toml("[jobs]\nworkers = 2\nretry_limit = 7\n", p).unwrap();
+        assert_eq!((config.jobs.workers, config.jobs.retry_limit), (2, 7));
+        let overrides = Overrides {
+            jobs_workers: Some(8),
+            jobs_backoff_base_ms: Some(250),
+            jobs_shutdown_wait_seconds: Some(3),
+            ..Overrides::default()
+        };
+        let settings = Config::load(None, overrides).unwrap().jobs.settings();
+        assert_eq!(settings.workers, 8);
+        assert_eq!(settings.backoff_base, std::time::Duration::from_millis(250));
+        assert_eq!(settings.shutdown_wait, std::time::Duration::from_secs(3));
+        for bad in [
+            Overrides { jobs_workers: Some(0), ..Overrides::default() },
+            Overrides { jobs_backoff_base_ms: Some(0), ..Overrides::default() },
+        ] {
+            assert!(Config::load(None, bad).unwrap_err().to_string().contains("jobs."));
+        }
     }
 
     #[test]

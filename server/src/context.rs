@@ -13,12 +13,15 @@ use slog::Logger;
 use crate::auth::{Actor, Authenticator};
 use crate::front;
 use crate::host::Host;
+use crate::jobs::Jobs;
 
 /// Shared by all requests (dropshot's `Context`).
 pub struct ApiContext {
     pub log: Logger,
     pub auth: Arc<Authenticator>,
     pub host: Arc<Host>,
+    /// The background job queue (the `202` operations enqueue here).
+    pub jobs: Arc<Jobs>,
     /// The served OpenAPI document, rendered once at start.
     pub openapi: Arc<Map<String, Value>>,
     /// The key the front layer proves itself with (see `front::KEY_HEADER`).
@@ -30,13 +33,14 @@ impl ApiContext {
         log: Logger,
         auth: Arc<Authenticator>,
         host: Arc<Host>,
+        jobs: Arc<Jobs>,
         front_key: String,
     ) -> ApiContext {
         let openapi = match dokku_pro_api::openapi::document() {
             Value::Object(map) => map,
             _ => unreachable!("the document is a JSON object"),
         };
-        ApiContext { log, auth, host, openapi: Arc::new(openapi), front_key }
+        ApiContext { log, auth, host, jobs, openapi: Arc::new(openapi), front_key }
     }
 
     /// The bearer check every operation but `login` and `logout` starts with.

@@ -6,6 +6,7 @@ use dokku_pro_api::error::ApiError;
 use crate::app::AppError;
 use crate::auth::AuthError;
 use crate::host::HostError;
+use crate::jobs::JobError;
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> ApiError {
@@ -62,6 +63,7 @@ impl From<AppError> for ApiError {
             AppError::Conflict(message) => ApiError::new(409, message),
             AppError::Forbidden(message) => ApiError::new(403, message),
             AppError::Host(host) => ApiError::from(host),
+            AppError::Jobs(e) => ApiError::from(e),
         }
     }
 }
@@ -69,6 +71,15 @@ impl From<AppError> for ApiError {
 impl From<crate::app::validate::Invalid> for ApiError {
     fn from(e: crate::app::validate::Invalid) -> ApiError {
         AppError::from(e).into()
+    }
+}
+
+impl From<JobError> for ApiError {
+    fn from(e: JobError) -> ApiError {
+        match e {
+            JobError::Invalid(message) => ApiError::new(400, message),
+            JobError::Storage(_) => ApiError::internal(chain(&e)),
+        }
     }
 }
 

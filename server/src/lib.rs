@@ -24,6 +24,7 @@ pub mod error;
 pub mod front;
 pub mod host;
 pub mod http_entrypoints;
+pub mod jobs;
 pub mod logging;
 pub mod storage;
 
@@ -50,6 +51,7 @@ pub struct Server {
     stop_front: watch::Sender<bool>,
     host: Arc<host::Host>,
     sim: Option<Arc<dokku_sim::SimHost>>,
+    jobs: Arc<jobs::Jobs>,
     log: Logger,
 }
 
@@ -60,7 +62,7 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
     let initial_admin_password = auth::ensure_initial_admin(&storage, &config.data_dir)
         .map_err(|e| anyhow::anyhow!("creating the first user: {e}"))?;
     let authenticator = auth::Authenticator::open(
-        storage,
+        storage.clone(),
         &config.data_dir,
         config.auth.settings(),
         log.new(slog::o!("component" => "auth")),
@@ -72,11 +74,20 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
         .map_err(|e| anyhow::anyhow!("cannot use the Dokku host: {}", error::chain(&e)))?;
     info!(log, "connected to Dokku";
         "host" => connected.host.kind(), "version" => connected.host.version().to_string());
+    let jobs = jobs::Jobs::open(
+        storage,
+        connected.host.clone(),
+        config.jobs.settings(),
+        log.new(slog::o!("component" => "jobs")),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("opening the job queue: {}", error::chain(&e)))?;
     let front_key = uuid::Uuid::new_v4().simple().to_string();
     let context = Arc::new(ApiContext::new(
         log.clone(),
         authenticator,
         connected.host.clone(),
+        jobs.clone(),
         front_key.clone(),
     ));
     let dropshot_config = ConfigDropshot {
@@ -103,6 +114,8 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
     };
     let grace = Duration::from_secs(config.shutdown_grace_seconds);
     let front = tokio::spawn(front::serve(listener, front, stopped, grace));
+    // Workers start once everything else did, so a failed start leaves no job half-run.
+    jobs.start();
     info!(log, "serving the Dokku Pro API"; "url" => format!("http://{local_addr}{}", dokku_pro_api::BASE_PATH));
     Ok(Server {
         initial_admin_password,
@@ -112,6 +125,7 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
         stop_front,
         host: connected.host,
         sim: connected.sim,
+        jobs,
         log,
     })
 }
@@ -145,12 +159,23 @@ impl Server {
         self.sim.as_ref()
     }
 
+    /// The background job queue.
+    pub fn jobs(&self) -> &Arc<jobs::Jobs> {
+        &self.jobs
+    }
+
     /// Stops accepting connections, lets requests in flight finish (within the configured
-    /// grace period), then stops dropshot, which waits for handlers still running.
+    /// grace period), then stops dropshot, which waits for handlers still running. Running jobs
+    /// get their own bounded wait; waiting ones stay queued for the next start.
     pub async fn shutdown(self) -> Result<()> {
         info!(self.log, "shutting down");
         let _ = self.stop_front.send(true);
-        let _ = self.front.await;
+        // Concurrently: job output streams end at once, so they do not hold the front's grace
+        // period; requests in flight may still queue jobs (they stay pending).
+        let front = self.front;
+        tokio::join!(self.jobs.shutdown(), async move {
+            let _ = front.await;
+        });
         self.dropshot
             .close()
             .await

@@ -82,6 +82,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         overrides.host_kind = Some(dokku_pro_server::config::HostKind::Sim);
     }
     let config = Config::load(args.config.as_deref(), overrides)?;
+    // Listen for signals before anything announces the server: a supervisor may send SIGTERM as
+    // soon as it sees the address.
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let log = dokku_pro_server::logging::logger(config.log_level);
     let server = dokku_pro_server::start(&config, log).await?;
     let url = format!("http://{}{}", server.local_addr(), dokku_pro_api::BASE_PATH);
@@ -97,17 +101,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "\nLog in:   curl -s -u admin:PASSWORD -X POST {url}/tokens\n\
          Then:     curl -s -H \"Authorization: Bearer $TOKEN\" {url}/apps   (TOKEN = the `id` of the answer)\n"
     );
-    wait_for_signal().await?;
-    server.shutdown().await
-}
-
-async fn wait_for_signal() -> anyhow::Result<()> {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         _ = terminate.recv() => {}
-        result = tokio::signal::ctrl_c() => result?,
+        _ = interrupt.recv() => {}
     }
-    Ok(())
+    server.shutdown().await
 }
 
 fn user_command(args: UserArgs) -> anyhow::Result<()> {

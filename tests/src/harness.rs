@@ -136,6 +136,11 @@ impl TestServer {
         self.server().sim().expect("test servers run on the simulated host")
     }
 
+    /// The server's background job queue (tests queue jobs through it directly).
+    pub fn jobs(&self) -> &std::sync::Arc<dokku_pro_server::jobs::Jobs> {
+        self.server().jobs()
+    }
+
     /// The server's data directory.
     pub fn server_data_dir(&self) -> &std::path::Path {
         &self.config.data_dir
@@ -245,8 +250,60 @@ impl TestServer {
         }
         let response = send_bytes(self.server_addr(), bytes).await;
         let method: Method = method.parse().expect("a valid method");
-        self.shared.record(&method, path, &response);
+        // Operations are matched on the path alone.
+        let path_only = path.split_once('?').map_or(path, |(p, _)| p);
+        self.shared.record(&method, path_only, &response);
         response
+    }
+
+    /// Sends a JSON request as `bearer` (a full `Bearer ...` value) to `path` (with `/@api`),
+    /// straight to the server, checked against the contract like every response.
+    pub async fn api(
+        &self,
+        bearer: &str,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> RawResponse {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        self.raw(
+            method,
+            path,
+            &[("authorization", bearer), ("content-type", "application/json")],
+            body.as_bytes(),
+        )
+        .await
+    }
+
+    /// Runs a command on the simulated host directly (test set-up), which must succeed.
+    pub fn dokku(&self, argv: &[&str]) -> dokku_sim::SimOutput {
+        match self.sim().run(argv, None) {
+            dokku_sim::SimOutcome::Completed(out) if out.status == 0 => out,
+            other => panic!("dokku {argv:?} failed: {other:?}"),
+        }
+    }
+
+    /// The Dokku commands run since the last call (their argv), for counting invocations.
+    pub fn take_dokku_calls(&self) -> Vec<Vec<String>> {
+        let calls = self.sim().invocations().into_iter().map(|i| i.argv).collect();
+        self.sim().clear_invocations();
+        calls
+    }
+
+    /// Polls the job at `location` (`/@api/queueJobs/{id}`) until it has ended; returns its
+    /// `data`.
+    pub async fn wait_job(&self, bearer: &str, location: &str) -> serde_json::Value {
+        for _ in 0..400 {
+            let r = self.api(bearer, "GET", location, None).await;
+            assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+            let body = r.json();
+            if matches!(body["data"]["attributes"]["state"].as_str(), Some("completed" | "failed"))
+            {
+                return body["data"].clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{location} did not end within 20 s");
     }
 
     /// Stops everything; fails the test if any response broke the contract.

@@ -43,7 +43,17 @@ pub struct BenchOptions {
 pub fn run(root: &Path, options: &BenchOptions) -> Result<()> {
     eprintln!("building the release server ...");
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "-p", "dokku-pro-server", "--bin", "dokku-pro-api", "--bin", "dokku-sim"])
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "dokku-pro-server",
+            "--bin",
+            "dokku-pro-api",
+            "--bin",
+            "dokku-sim",
+        ])
         .current_dir(root)
         .status()?;
     if !status.success() {
@@ -114,7 +124,11 @@ fn seed_sim(sim: &Path, state: &Path) -> Result<()> {
     Ok(())
 }
 
-async fn start_server(binary: &Path, sim: &Path, latency_ms: u64) -> Result<(RunningServer, Start)> {
+async fn start_server(
+    binary: &Path,
+    sim: &Path,
+    latency_ms: u64,
+) -> Result<(RunningServer, Start)> {
     let dir = tempfile::tempdir()?;
     seed_sim(sim, &dir.path().join("sim"))?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
@@ -167,7 +181,12 @@ async fn dokku_commands(client: &reqwest::Client, base: &str) -> Result<u64> {
         .context("the server's metrics have no dokku_commands_total")
 }
 
-async fn bench_one(binary: &Path, sim: &Path, latency_ms: u64, options: &BenchOptions) -> Result<(Vec<Row>, Start)> {
+async fn bench_one(
+    binary: &Path,
+    sim: &Path,
+    latency_ms: u64,
+    options: &BenchOptions,
+) -> Result<(Vec<Row>, Start)> {
     let (server, start) = start_server(binary, sim, latency_ms).await?;
     let base = server.base.clone();
     let client = reqwest::Client::builder().pool_max_idle_per_host(options.concurrency).build()?;
@@ -218,7 +237,12 @@ async fn bench_one(binary: &Path, sim: &Path, latency_ms: u64, options: &BenchOp
         let requests = latencies.len() + errors;
         let mut sorted = latencies.clone();
         sorted.sort();
-        let pick = |q: f64| sorted.get(((sorted.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or_default();
+        let pick = |q: f64| {
+            sorted
+                .get(((sorted.len() as f64 - 1.0) * q).round() as usize)
+                .copied()
+                .unwrap_or_default()
+        };
         rows.push(Row {
             latency_ms,
             name: op.name,
@@ -235,7 +259,13 @@ async fn bench_one(binary: &Path, sim: &Path, latency_ms: u64, options: &BenchOp
 }
 
 /// `concurrency` clients send `op` back to back for the configured time.
-async fn drive(client: &reqwest::Client, base: &str, token: &str, op: &Operation, options: &BenchOptions) -> (Vec<Duration>, usize) {
+async fn drive(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    op: &Operation,
+    options: &BenchOptions,
+) -> (Vec<Duration>, usize) {
     let deadline = Instant::now() + Duration::from_secs(options.seconds_per_operation);
     let url = Arc::new(format!("{base}{}", op.path));
     let mut tasks = Vec::new();
@@ -309,7 +339,12 @@ fn render(rows: &[Row], starts: &[(u64, Start)], options: &BenchOptions) -> Stri
 fn markdown(table: &str) -> Result<String> {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())))
+        .and_then(|c| {
+            c.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+            })
+        })
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     Ok(format!(

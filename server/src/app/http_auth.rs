@@ -25,8 +25,8 @@ use dokku_pro_api::models::{
     HttpAuthUser, HttpAuthUserAttributes, HttpAuthUserType,
 };
 
-use super::{AppError, plugin_error};
 use super::validate::{self, Invalid, quote};
+use super::{AppError, plugin_error};
 use crate::auth::Actor;
 use crate::host::parse::{HttpAuthReport, parse_http_auth_report};
 use crate::host::{DokkuCommand, Host, HostError};
@@ -35,8 +35,9 @@ use crate::host::{DokkuCommand, Host, HostError};
 async fn report(host: &Host, app: &str) -> Result<HttpAuthReport, AppError> {
     let cmd = DokkuCommand::new("http-auth:report").arg(app);
     let out = run(host, &cmd, app).await?;
-    parse_http_auth_report(&out.stdout)
-        .map_err(|source| HostError::Parse { command: cmd.to_string(), source: source.into() }.into())
+    parse_http_auth_report(&out.stdout).map_err(|source| {
+        HostError::Parse { command: cmd.to_string(), source: source.into() }.into()
+    })
 }
 
 /// Runs a plugin command on `app` (see [`plugin_error`]).
@@ -48,7 +49,10 @@ fn http_auth(app: &str, enabled: bool) -> HttpAuth {
     HttpAuth {
         id: Some(app.to_string()),
         type_: Some(HttpAuthType::HttpAuths),
-        attributes: Some(HttpAuthAttributes { app_id: Some(app.to_string()), auth_enabled: Some(enabled) }),
+        attributes: Some(HttpAuthAttributes {
+            app_id: Some(app.to_string()),
+            auth_enabled: Some(enabled),
+        }),
     }
 }
 
@@ -56,7 +60,10 @@ fn allowed_ip(app: &str, ip: &str) -> HttpAuthIp {
     HttpAuthIp {
         id: Some(format!("{app}:{ip}")),
         type_: Some(HttpAuthIpType::HttpAuthIPs),
-        attributes: Some(HttpAuthIpAttributes { app_id: Some(app.to_string()), ip_address: Some(ip.to_string()) }),
+        attributes: Some(HttpAuthIpAttributes {
+            app_id: Some(app.to_string()),
+            ip_address: Some(ip.to_string()),
+        }),
     }
 }
 
@@ -80,7 +87,12 @@ pub async fn get(host: &Host, _actor: &Actor, app: &str) -> Result<Vec<HttpAuth>
 }
 
 /// `PATCH /httpAuths/{appId}`: enable or disable.
-pub async fn set_enabled(host: &Host, _actor: &Actor, app: &str, enabled: bool) -> Result<HttpAuth, AppError> {
+pub async fn set_enabled(
+    host: &Host,
+    _actor: &Actor,
+    app: &str,
+    enabled: bool,
+) -> Result<HttpAuth, AppError> {
     validate::existing_app_name(app)?;
     let _lock = host.lock_app(app).await;
     let subcommand = if enabled { "http-auth:enable" } else { "http-auth:disable" };
@@ -98,7 +110,12 @@ pub async fn list_ips(host: &Host, _actor: &Actor, app: &str) -> Result<Vec<Http
 /// An IPv4 or IPv6 address, or a CIDR block of either (what nginx `allow` takes and the API
 /// documents). Returned unchanged: the id is `app:<as given>`.
 pub fn ip_or_cidr(value: &str) -> Result<(), Invalid> {
-    let bad = || Invalid(format!("invalid IP address {}: use an IPv4 or IPv6 address or CIDR block", quote(value)));
+    let bad = || {
+        Invalid(format!(
+            "invalid IP address {}: use an IPv4 or IPv6 address or CIDR block",
+            quote(value)
+        ))
+    };
     let (addr, prefix) = match value.split_once('/') {
         Some((addr, prefix)) => (addr, Some(prefix)),
         None => (value, None),
@@ -136,7 +153,12 @@ async fn change_ip(host: &Host, app: &str, ip: &str, add: bool) -> Result<(), Ap
     Ok(())
 }
 
-pub async fn add_ip(host: &Host, _actor: &Actor, app: &str, ip: &str) -> Result<HttpAuthIp, AppError> {
+pub async fn add_ip(
+    host: &Host,
+    _actor: &Actor,
+    app: &str,
+    ip: &str,
+) -> Result<HttpAuthIp, AppError> {
     validate::existing_app_name(app)?;
     ip_or_cidr(ip)?;
     change_ip(host, app, ip, true).await?;
@@ -150,7 +172,11 @@ pub async fn remove_ip(host: &Host, _actor: &Actor, id: &str) -> Result<(), AppE
     change_ip(host, app, ip, false).await
 }
 
-pub async fn list_users(host: &Host, _actor: &Actor, app: &str) -> Result<Vec<HttpAuthUser>, AppError> {
+pub async fn list_users(
+    host: &Host,
+    _actor: &Actor,
+    app: &str,
+) -> Result<Vec<HttpAuthUser>, AppError> {
     validate::existing_app_name(app)?;
     let report = report(host, app).await?;
     Ok(report.users.iter().map(|name| user(app, name)).collect())
@@ -184,13 +210,20 @@ pub fn password(password: &str) -> Result<(), Invalid> {
         return Err(Invalid("the password must not contain line breaks or NUL bytes".into()));
     }
     if password.starts_with('-') {
-        return Err(Invalid("the password must not start with `-` (the plugin would read it as an option)".into()));
+        return Err(Invalid(
+            "the password must not start with `-` (the plugin would read it as an option)".into(),
+        ));
     }
     Ok(())
 }
 
 /// Runs a user change, enabling auth around it when it is off (module docs).
-async fn change_user(host: &Host, app: &str, was_enabled: bool, cmd: DokkuCommand) -> Result<(), AppError> {
+async fn change_user(
+    host: &Host,
+    app: &str,
+    was_enabled: bool,
+    cmd: DokkuCommand,
+) -> Result<(), AppError> {
     if !was_enabled {
         run(host, &DokkuCommand::new("http-auth:enable").arg(app), app).await?;
     }
@@ -202,7 +235,13 @@ async fn change_user(host: &Host, app: &str, was_enabled: bool, cmd: DokkuComman
     result.map(|_| ())
 }
 
-pub async fn add_user(host: &Host, _actor: &Actor, app: &str, name: &str, pass: &str) -> Result<HttpAuthUser, AppError> {
+pub async fn add_user(
+    host: &Host,
+    _actor: &Actor,
+    app: &str,
+    name: &str,
+    pass: &str,
+) -> Result<HttpAuthUser, AppError> {
     validate::existing_app_name(app)?;
     username(name)?;
     password(pass)?;
@@ -217,7 +256,12 @@ pub async fn add_user(host: &Host, _actor: &Actor, app: &str, name: &str, pass: 
 }
 
 /// `PATCH /httpAuthUsers/{app:user}`: a new password (`add-user` replaces the entry).
-pub async fn set_password(host: &Host, _actor: &Actor, id: &str, pass: &str) -> Result<HttpAuthUser, AppError> {
+pub async fn set_password(
+    host: &Host,
+    _actor: &Actor,
+    id: &str,
+    pass: &str,
+) -> Result<HttpAuthUser, AppError> {
     let (app, name) = validate::split_app_id(id, "user")?;
     username(name)?;
     password(pass)?;
@@ -253,7 +297,18 @@ mod tests {
         for ok in ["127.0.0.1", "10.0.0.0/8", "0.0.0.0/0", "::1", "2001:db8::/32", "fe80::1/128"] {
             assert!(ip_or_cidr(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "1.2.3", "1.2.3.4/33", "::1/129", "1.2.3.4/", "1.2.3.4/+8", "all", "unix:", "1.2.3.4 ", "a;b"] {
+        for bad in [
+            "",
+            "1.2.3",
+            "1.2.3.4/33",
+            "::1/129",
+            "1.2.3.4/",
+            "1.2.3.4/+8",
+            "all",
+            "unix:",
+            "1.2.3.4 ",
+            "a;b",
+        ] {
             assert!(ip_or_cidr(bad).is_err(), "{bad}");
         }
     }

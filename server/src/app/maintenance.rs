@@ -7,8 +7,8 @@
 
 use dokku_pro_api::models::{Maintenance, MaintenanceAttributes, MaintenanceType};
 
-use super::{AppError, plugin_error};
 use super::validate;
+use super::{AppError, plugin_error};
 use crate::auth::Actor;
 use crate::host::parse::parse_maintenance_enabled;
 use crate::host::{DokkuCommand, Host, HostError};
@@ -17,7 +17,10 @@ fn maintenance(app: &str, enabled: bool) -> Maintenance {
     Maintenance {
         id: Some(app.to_string()),
         type_: Some(MaintenanceType::Maintenances),
-        attributes: Some(MaintenanceAttributes { app_id: Some(app.to_string()), enabled: Some(enabled) }),
+        attributes: Some(MaintenanceAttributes {
+            app_id: Some(app.to_string()),
+            enabled: Some(enabled),
+        }),
     }
 }
 
@@ -32,7 +35,12 @@ pub async fn get(host: &Host, _actor: &Actor, app: &str) -> Result<Vec<Maintenan
 }
 
 /// `PATCH /maintenances/{appId}`.
-pub async fn set(host: &Host, _actor: &Actor, app: &str, enabled: bool) -> Result<Maintenance, AppError> {
+pub async fn set(
+    host: &Host,
+    _actor: &Actor,
+    app: &str,
+    enabled: bool,
+) -> Result<Maintenance, AppError> {
     validate::existing_app_name(app)?;
     let _lock = host.lock_app(app).await;
     let subcommand = if enabled { "maintenance:enable" } else { "maintenance:disable" };

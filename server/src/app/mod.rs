@@ -7,8 +7,20 @@
 //! invalid input 400, unknown resource 404, already exists 409, forbidden 403, and host errors
 //! as the host layer says (unknown app 404, Dokku refused 400, unreachable 503, timeout 504).
 
+pub mod apps;
+pub mod builders;
+pub mod buildpacks;
+pub mod datastores;
+pub mod domains;
+pub mod envs;
+pub mod formations;
 pub mod http_auth;
 pub mod maintenance;
+pub mod queue_jobs;
+pub mod resources;
+pub mod schedulers;
+pub mod services;
+pub mod ssh_keys;
 pub mod validate;
 
 use crate::host::HostError;
@@ -31,6 +43,9 @@ pub enum AppError {
     Forbidden(String),
     #[error(transparent)]
     Host(#[from] HostError),
+    /// The job queue refused or failed (`crate::jobs`).
+    #[error(transparent)]
+    Jobs(#[from] crate::jobs::JobError),
 }
 
 /// The http-auth and maintenance plugins' reports fail with "You haven't deployed any
@@ -38,7 +53,9 @@ pub enum AppError {
 /// §9.16): then the app named does not exist either.
 pub(crate) fn plugin_error(e: HostError, app: &str) -> AppError {
     match e {
-        HostError::Refused { message, .. } if message.contains("haven't deployed any applications") => {
+        HostError::Refused { message, .. }
+            if message.contains("haven't deployed any applications") =>
+        {
             AppError::NotFound(format!("App {app} does not exist"))
         }
         other => other.into(),

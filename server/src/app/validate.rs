@@ -65,12 +65,9 @@ pub fn required<T>(value: Option<T>, field: &str) -> Result<T, Invalid> {
 /// `www.example.*`: what nginx `server_name` means by a wildcard). `_` (nginx's catch-all name)
 /// is accepted as Dokku does. Upper case is accepted, as Dokku does.
 pub fn domain_name(domain: &str) -> Result<(), Invalid> {
-    let bad = |why: &str| {
-        Invalid(format!(
-            "invalid domain name {}: {why}",
-            quote(domain)
-        ))
-    };
+    const LABEL_RULE: &str = "use dot-separated labels of 1 to 63 letters, digits and hyphens, \
+        not starting or ending with a hyphen (a wildcard `*` may be the first or last label)";
+    let bad = |why: &str| Invalid(format!("invalid domain name {}: {why}", quote(domain)));
     if domain == "_" {
         return Ok(());
     }
@@ -96,13 +93,26 @@ pub fn domain_name(domain: &str) -> Result<(), Invalid> {
             && !label.starts_with('-')
             && !label.ends_with('-');
         if !ok {
-            return Err(bad(
-                "use dot-separated labels of 1 to 63 letters, digits and hyphens, \
-                 not starting or ending with a hyphen (a wildcard `*` may be the first or last label)",
-            ));
+            return Err(bad(LABEL_RULE));
         }
     }
     Ok(())
+}
+
+/// A domain an app may already have (added outside the API): Dokku's own rule (lower-cased,
+/// `^[a-z0-9.*-]*[a-z0-9*-]$`, or `_`), at most 253 characters and not starting with `-`, so
+/// every domain Dokku lists can be deleted while nothing can pass for a flag.
+pub fn existing_domain_name(domain: &str) -> Result<(), Invalid> {
+    let lower = domain.to_ascii_lowercase();
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '*' || c == '-';
+    let dokku_rule = lower == "_"
+        || (lower.chars().last().is_some_and(allowed)
+            && lower.chars().all(|c| allowed(c) || c == '.'));
+    if dokku_rule && domain.len() <= 253 && !domain.starts_with('-') {
+        Ok(())
+    } else {
+        domain_name(domain)
+    }
 }
 
 /// A builder name as the API names it: the `builder-<name>` plugin without its prefix
@@ -149,7 +159,9 @@ pub fn build_dir(dir: &str) -> Result<(), Invalid> {
             !segment.is_empty()
                 && segment != "."
                 && segment != ".."
-                && segment.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
         });
     if ok {
         Ok(())
@@ -252,6 +264,17 @@ mod tests {
             assert!(domain_name(bad).is_err(), "{bad:?}");
         }
         assert!(domain_name("*.*.com").is_err());
+    }
+
+    #[test]
+    fn existing_domains_follow_dokku_alone() {
+        for ok in ["example.com", "a*b.com", "www.*.com", "x.y", "_", "A.B"] {
+            assert!(existing_domain_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "-x.com", "a b", "a/b", "a:b", "a_b.com", "example.com.", "é.com"] {
+            assert!(existing_domain_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(existing_domain_name("a/b").unwrap_err().0.starts_with("invalid domain name"));
     }
 
     #[test]

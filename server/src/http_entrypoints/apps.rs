@@ -6,47 +6,65 @@ use std::sync::Arc;
 use dokku_pro_api::auth::BearerAuth;
 use dokku_pro_api::error::ApiError;
 use dokku_pro_api::{models, params};
-use dropshot::RequestContext;
+use dropshot::{
+    HttpResponseCreated, HttpResponseDeleted, HttpResponseOk, Path, RequestContext, TypedBody,
+};
 
-use super::not_implemented;
+use crate::app::apps;
 use crate::context::ApiContext;
 
 pub async fn get_app_by_id(
     rqctx: RequestContext<Arc<ApiContext>>,
     auth: BearerAuth,
-    _path: dropshot::Path<params::GetAppByIdPath>,
-) -> Result<dropshot::HttpResponseOk<models::GetAppByIdResponse>, ApiError> {
-    not_implemented(&rqctx, &auth, "getAppById").await
+    path: Path<params::GetAppByIdPath>,
+) -> Result<HttpResponseOk<models::GetAppByIdResponse>, ApiError> {
+    let ctx = rqctx.context();
+    let actor = ctx.authenticate(&auth.0).await?;
+    let data = apps::get(&ctx.host, &actor, &path.into_inner().app_id).await?;
+    Ok(HttpResponseOk(models::GetAppByIdResponse { data }))
 }
 
 pub async fn update_app(
     rqctx: RequestContext<Arc<ApiContext>>,
     auth: BearerAuth,
-    _path: dropshot::Path<params::UpdateAppPath>,
-    _body: dropshot::TypedBody<models::UpdateAppBody>,
-) -> Result<dropshot::HttpResponseOk<models::UpdateAppResponse>, ApiError> {
-    not_implemented(&rqctx, &auth, "updateApp").await
+    path: Path<params::UpdateAppPath>,
+    body: TypedBody<models::UpdateAppBody>,
+) -> Result<HttpResponseOk<models::UpdateAppResponse>, ApiError> {
+    let ctx = rqctx.context();
+    let actor = ctx.authenticate(&auth.0).await?;
+    let app = path.into_inner().app_id;
+    let data = apps::update(&ctx.host, &actor, &app, body.into_inner().data).await?;
+    Ok(HttpResponseOk(models::UpdateAppResponse { data }))
 }
 
 pub async fn delete_app(
     rqctx: RequestContext<Arc<ApiContext>>,
     auth: BearerAuth,
-    _path: dropshot::Path<params::DeleteAppPath>,
-) -> Result<dropshot::HttpResponseDeleted, ApiError> {
-    not_implemented(&rqctx, &auth, "deleteApp").await
+    path: Path<params::DeleteAppPath>,
+) -> Result<HttpResponseDeleted, ApiError> {
+    let ctx = rqctx.context();
+    let actor = ctx.authenticate(&auth.0).await?;
+    apps::delete(&ctx.host, &actor, &path.into_inner().app_id).await?;
+    Ok(HttpResponseDeleted())
 }
 
 pub async fn get_apps(
     rqctx: RequestContext<Arc<ApiContext>>,
     auth: BearerAuth,
-) -> Result<dropshot::HttpResponseOk<models::GetAppsResponse>, ApiError> {
-    not_implemented(&rqctx, &auth, "getApps").await
+) -> Result<HttpResponseOk<models::GetAppsResponse>, ApiError> {
+    let ctx = rqctx.context();
+    let actor = ctx.authenticate(&auth.0).await?;
+    let data = apps::list(&ctx.host, &actor).await?;
+    Ok(HttpResponseOk(models::GetAppsResponse { data }))
 }
 
 pub async fn add_app(
     rqctx: RequestContext<Arc<ApiContext>>,
     auth: BearerAuth,
-    _body: dropshot::TypedBody<models::AddAppBody>,
-) -> Result<dropshot::HttpResponseCreated<models::AddAppResponse>, ApiError> {
-    not_implemented(&rqctx, &auth, "addApp").await
+    body: TypedBody<models::AddAppBody>,
+) -> Result<HttpResponseCreated<models::AddAppResponse>, ApiError> {
+    let ctx = rqctx.context();
+    let actor = ctx.authenticate(&auth.0).await?;
+    let data = apps::create(&ctx.host, &actor, body.into_inner().data).await?;
+    Ok(HttpResponseCreated(models::AddAppResponse { data }))
 }

@@ -6,14 +6,17 @@ use std::sync::Arc;
 use dokku_pro_api::auth::BearerAuth;
 use dokku_pro_api::error::ApiError;
 use dokku_pro_api::models;
-use dropshot::RequestContext;
+use dropshot::{HttpResponseOk, RequestContext};
 
-use super::not_implemented;
+use crate::app::datastores;
 use crate::context::ApiContext;
 
 pub async fn get_datastores(
     rqctx: RequestContext<Arc<ApiContext>>,
     auth: BearerAuth,
-) -> Result<dropshot::HttpResponseOk<models::GetDatastoresResponse>, ApiError> {
-    not_implemented(&rqctx, &auth, "getDatastores").await
+) -> Result<HttpResponseOk<models::GetDatastoresResponse>, ApiError> {
+    let ctx = rqctx.context();
+    let actor = ctx.authenticate(&auth.0).await?;
+    let data = datastores::list(&ctx.host, &actor).await?;
+    Ok(HttpResponseOk(models::GetDatastoresResponse { data }))
 }

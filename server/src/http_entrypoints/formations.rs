@@ -6,43 +6,54 @@ use std::sync::Arc;
 use dokku_pro_api::auth::BearerAuth;
 use dokku_pro_api::error::ApiError;
 use dokku_pro_api::{headers, models, params, responses};
-use dropshot::RequestContext;
+use dropshot::{HttpResponseAccepted, HttpResponseHeaders, HttpResponseOk, RequestContext};
 
-use super::not_implemented;
+use super::queue_jobs::{accepted, accepted_no_content};
+use crate::app::formations;
 use crate::context::ApiContext;
 
 pub async fn get_formations_for_app(
     rqctx: RequestContext<Arc<ApiContext>>,
     auth: BearerAuth,
-    _path: dropshot::Path<params::GetFormationsForAppPath>,
-) -> Result<dropshot::HttpResponseOk<models::GetFormationsForAppResponse>, ApiError> {
-    not_implemented(&rqctx, &auth, "getFormationsForApp").await
+    path: dropshot::Path<params::GetFormationsForAppPath>,
+) -> Result<HttpResponseOk<models::GetFormationsForAppResponse>, ApiError> {
+    let ctx = rqctx.context();
+    let actor = ctx.authenticate(&auth.0).await?;
+    let data = formations::list(&ctx.host, &actor, &path.into_inner().app_id).await?;
+    Ok(HttpResponseOk(models::GetFormationsForAppResponse { data }))
 }
 
 pub async fn delete_formation(
     rqctx: RequestContext<Arc<ApiContext>>,
     auth: BearerAuth,
-    _path: dropshot::Path<params::DeleteFormationPath>,
+    path: dropshot::Path<params::DeleteFormationPath>,
 ) -> Result<
-    dropshot::HttpResponseHeaders<
-        responses::HttpResponseAcceptedNoContent,
-        headers::ContentLocationHeader,
-    >,
+    HttpResponseHeaders<responses::HttpResponseAcceptedNoContent, headers::ContentLocationHeader>,
     ApiError,
 > {
-    not_implemented(&rqctx, &auth, "deleteFormation").await
+    let ctx = rqctx.context();
+    let actor = ctx.authenticate(&auth.0).await?;
+    let id = path.into_inner().formation_id;
+    let job =
+        formations::scale_to_zero(&ctx.host, &ctx.jobs, &actor, &rqctx.request_id, &id).await?;
+    Ok(accepted_no_content(&job))
 }
 
 pub async fn add_formation(
     rqctx: RequestContext<Arc<ApiContext>>,
     auth: BearerAuth,
-    _body: dropshot::TypedBody<models::AddFormationBody>,
+    body: dropshot::TypedBody<models::AddFormationBody>,
 ) -> Result<
-    dropshot::HttpResponseHeaders<
-        dropshot::HttpResponseAccepted<models::AddFormationResponse>,
+    HttpResponseHeaders<
+        HttpResponseAccepted<models::AddFormationResponse>,
         headers::ContentLocationHeader,
     >,
     ApiError,
 > {
-    not_implemented(&rqctx, &auth, "addFormation").await
+    let ctx = rqctx.context();
+    let actor = ctx.authenticate(&auth.0).await?;
+    let data = body.into_inner().data;
+    let (formation, job) =
+        formations::set(&ctx.host, &ctx.jobs, &actor, &rqctx.request_id, data).await?;
+    Ok(accepted(models::AddFormationResponse { data: formation }, &job))
 }

@@ -10,8 +10,8 @@ use dropshot::{
     HttpResponseCreated, HttpResponseDeleted, HttpResponseOk, Path, RequestContext, TypedBody,
 };
 
-use crate::app::http_auth;
 use crate::app::AppError;
+use crate::app::http_auth;
 use crate::app::validate::required;
 use crate::context::ApiContext;
 
@@ -37,10 +37,12 @@ pub async fn update_http_auths(
     let app = path.into_inner().app_id;
     let data = required(body.into_inner().data, "data")?;
     if data.id.as_deref().is_some_and(|id| id != app) {
-        return Err(AppError::Invalid(format!("data.id must be the app in the path ({app})")).into());
+        return Err(
+            AppError::Invalid(format!("data.id must be the app in the path ({app})")).into()
+        );
     }
-    let enabled = required(data.attributes.and_then(|a| a.auth_enabled), "data.attributes.auth_enabled")
-        ?;
+    let enabled =
+        required(data.attributes.and_then(|a| a.auth_enabled), "data.attributes.auth_enabled")?;
     let data = http_auth::set_enabled(&ctx.host, &actor, &app, enabled).await?;
     Ok(HttpResponseOk(models::UpdateHttpAuthsResponse { data }))
 }
@@ -120,10 +122,18 @@ pub async fn update_http_auth_user(
     let attributes = data.attributes.unwrap_or_default();
     // The path names the user; a body naming another one would be a rename.
     let renamed = data.id.as_deref().is_some_and(|i| i != id)
-        || attributes.username.as_deref().is_some_and(|u| Some(u) != id.split_once(':').map(|(_, u)| u))
-        || attributes.app_id.as_deref().is_some_and(|a| Some(a) != id.split_once(':').map(|(a, _)| a));
+        || attributes
+            .username
+            .as_deref()
+            .is_some_and(|u| Some(u) != id.split_once(':').map(|(_, u)| u))
+        || attributes
+            .app_id
+            .as_deref()
+            .is_some_and(|a| Some(a) != id.split_once(':').map(|(a, _)| a));
     if renamed {
-        return Err(AppError::Forbidden("renaming an http auth user is not supported".into()).into());
+        return Err(
+            AppError::Forbidden("renaming an http auth user is not supported".into()).into()
+        );
     }
     let password = required(attributes.password, "data.attributes.password")?;
     let data = http_auth::set_password(&ctx.host, &actor, &id, &password).await?;

@@ -8,8 +8,8 @@ use dokku_pro_api::error::ApiError;
 use dokku_pro_api::{models, params};
 use dropshot::{HttpResponseOk, Path, RequestContext, TypedBody};
 
-use crate::app::maintenance;
 use crate::app::AppError;
+use crate::app::maintenance;
 use crate::app::validate::required;
 use crate::context::ApiContext;
 
@@ -35,10 +35,11 @@ pub async fn update_maintenances(
     let app = path.into_inner().app_id;
     let data = required(body.into_inner().data, "data")?;
     if data.id.as_deref().is_some_and(|id| id != app) {
-        return Err(AppError::Invalid(format!("data.id must be the app in the path ({app})")).into());
+        return Err(
+            AppError::Invalid(format!("data.id must be the app in the path ({app})")).into()
+        );
     }
-    let enabled = required(data.attributes.and_then(|a| a.enabled), "data.attributes.enabled")
-        ?;
+    let enabled = required(data.attributes.and_then(|a| a.enabled), "data.attributes.enabled")?;
     let data = maintenance::set(&ctx.host, &actor, &app, enabled).await?;
     Ok(HttpResponseOk(models::UpdateMaintenancesResponse { data }))
 }

@@ -1,7 +1,5 @@
-//! The HTTP entry points: `impl DokkuProApi`. Each handler authenticates, calls one function of
-//! the app layer and wraps the result. Operations not implemented yet authenticate like the
-//! rest, then answer 501 in the error envelope; `tests/output/unimplemented-operations.txt`
-//! lists them.
+//! The HTTP entry points: `impl DokkuProApi`, delegating to one module per spec tag. Each handler
+//! authenticates, calls one function of the app layer and wraps the result.
 
 use std::sync::Arc;
 
@@ -43,16 +41,6 @@ pub enum DokkuProApiImpl {}
 pub fn api() -> ApiDescription<Arc<ApiContext>> {
     dokku_pro_api_mod::api_description::<DokkuProApiImpl>()
         .expect("the generated API trait registers with dropshot")
-}
-
-/// An operation whose issue has not landed: authenticated like any other, then 501.
-pub(crate) async fn not_implemented<T>(
-    rqctx: &RequestContext<Arc<ApiContext>>,
-    auth: &BearerAuth,
-    operation_id: &str,
-) -> Result<T, ApiError> {
-    rqctx.context().authenticate(&auth.0).await?;
-    Err(ApiError::not_implemented(operation_id))
 }
 
 impl DokkuProApi for DokkuProApiImpl {
@@ -458,6 +446,31 @@ impl DokkuProApi for DokkuProApiImpl {
         path: dropshot::Path<params::GetQueueJobPath>,
     ) -> Result<dropshot::HttpResponseOk<models::GetQueueJobResponse>, ApiError> {
         queue_jobs::get_queue_job(rqctx, auth, path).await
+    }
+
+    async fn get_queue_jobs(
+        rqctx: RequestContext<Self::Context>,
+        auth: BearerAuth,
+        query: qs::FormQuery<params::GetQueueJobsQuery>,
+    ) -> Result<HttpResponseOk<models::GetQueueJobsResponse>, ApiError> {
+        queue_jobs::get_queue_jobs(rqctx, auth, query).await
+    }
+
+    async fn cancel_queue_job(
+        rqctx: RequestContext<Self::Context>,
+        auth: BearerAuth,
+        path: dropshot::Path<params::CancelQueueJobPath>,
+    ) -> Result<HttpResponseOk<models::CancelQueueJobResponse>, ApiError> {
+        queue_jobs::cancel_queue_job(rqctx, auth, path).await
+    }
+
+    async fn get_queue_job_output(
+        rqctx: RequestContext<Self::Context>,
+        auth: BearerAuth,
+        path: dropshot::Path<params::GetQueueJobOutputPath>,
+        request_headers: dropshot::Header<params::GetQueueJobOutputHeaders>,
+    ) -> Result<responses::HttpResponseEventStream, ApiError> {
+        queue_jobs::get_queue_job_output(rqctx, auth, path, request_headers).await
     }
 
     async fn delete_resource(

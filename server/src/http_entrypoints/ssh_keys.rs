@@ -6,38 +6,53 @@ use std::sync::Arc;
 use dokku_pro_api::auth::BearerAuth;
 use dokku_pro_api::error::ApiError;
 use dokku_pro_api::{models, params};
-use dropshot::RequestContext;
+use dropshot::{
+    HttpResponseCreated, HttpResponseDeleted, HttpResponseOk, Path, RequestContext, TypedBody,
+};
 
-use super::not_implemented;
+use crate::app::ssh_keys;
 use crate::context::ApiContext;
 
 pub async fn get_ssh_key_by_fingerprint_id(
     rqctx: RequestContext<Arc<ApiContext>>,
     auth: BearerAuth,
-    _path: dropshot::Path<params::GetSshKeyByFingerprintIdPath>,
-) -> Result<dropshot::HttpResponseOk<models::GetSshKeyByFingerprintIdResponse>, ApiError> {
-    not_implemented(&rqctx, &auth, "getSSHKeyByFingerprintId").await
+    path: Path<params::GetSshKeyByFingerprintIdPath>,
+) -> Result<HttpResponseOk<models::GetSshKeyByFingerprintIdResponse>, ApiError> {
+    let ctx = rqctx.context();
+    let actor = ctx.authenticate(&auth.0).await?;
+    let id = path.into_inner().ssh_key_fingerprint_id;
+    let data = ssh_keys::get(&ctx.host, &actor, &id).await?;
+    Ok(HttpResponseOk(models::GetSshKeyByFingerprintIdResponse { data }))
 }
 
 pub async fn delete_ssh_key(
     rqctx: RequestContext<Arc<ApiContext>>,
     auth: BearerAuth,
-    _path: dropshot::Path<params::DeleteSshKeyPath>,
-) -> Result<dropshot::HttpResponseDeleted, ApiError> {
-    not_implemented(&rqctx, &auth, "deleteSSHKey").await
+    path: Path<params::DeleteSshKeyPath>,
+) -> Result<HttpResponseDeleted, ApiError> {
+    let ctx = rqctx.context();
+    let actor = ctx.authenticate(&auth.0).await?;
+    ssh_keys::delete(&ctx.host, &actor, &path.into_inner().ssh_key_fingerprint_id).await?;
+    Ok(HttpResponseDeleted())
 }
 
 pub async fn get_ssh_keys(
     rqctx: RequestContext<Arc<ApiContext>>,
     auth: BearerAuth,
-) -> Result<dropshot::HttpResponseOk<models::GetSshKeysResponse>, ApiError> {
-    not_implemented(&rqctx, &auth, "getSSHkeys").await
+) -> Result<HttpResponseOk<models::GetSshKeysResponse>, ApiError> {
+    let ctx = rqctx.context();
+    let actor = ctx.authenticate(&auth.0).await?;
+    let data = ssh_keys::list(&ctx.host, &actor).await?;
+    Ok(HttpResponseOk(models::GetSshKeysResponse { data }))
 }
 
 pub async fn add_ssh_key(
     rqctx: RequestContext<Arc<ApiContext>>,
     auth: BearerAuth,
-    _body: dropshot::TypedBody<models::AddSshKeyBody>,
-) -> Result<dropshot::HttpResponseCreated<models::AddSshKeyResponse>, ApiError> {
-    not_implemented(&rqctx, &auth, "addSSHKey").await
+    body: TypedBody<models::AddSshKeyBody>,
+) -> Result<HttpResponseCreated<models::AddSshKeyResponse>, ApiError> {
+    let ctx = rqctx.context();
+    let actor = ctx.authenticate(&auth.0).await?;
+    let data = ssh_keys::add(&ctx.host, &actor, body.into_inner()).await?;
+    Ok(HttpResponseCreated(models::AddSshKeyResponse { data }))
 }

@@ -43,6 +43,66 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX tokens_family ON tokens(family);
     CREATE INDEX tokens_user ON tokens(user_id);",
+    // 2: background jobs (server/src/jobs/store.rs describes the tables). Times in Unix ms.
+    "CREATE TABLE jobs (
+        -- AUTOINCREMENT: an id is never reused, so a Content-Location never names another job.
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        internal_id TEXT NOT NULL UNIQUE,
+        app TEXT NOT NULL,
+        -- restart | rebuild | scale (the `kind` of `action`, for filtering).
+        kind TEXT NOT NULL,
+        -- The apply action as JSON.
+        action TEXT NOT NULL,
+        -- The argv it runs as JSON, `dokku` first, secrets masked.
+        command TEXT NOT NULL,
+        request_id TEXT,
+        actor TEXT,
+        -- pending | retrying | completed | failed
+        state TEXT NOT NULL,
+        retry_count INTEGER NOT NULL DEFAULT 0,
+        status_message TEXT NOT NULL,
+        -- Not picked up before this time (backoff after a retryable failure).
+        run_after INTEGER NOT NULL,
+        -- The worker running it; a row still claimed at start was interrupted by a crash.
+        claimed_by TEXT,
+        claimed_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        finished_at INTEGER
+    );
+    CREATE INDEX jobs_app ON jobs(app, id);
+    CREATE INDEX jobs_open ON jobs(state, app, id);
+    CREATE TABLE job_requests (
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        request_id TEXT,
+        actor TEXT,
+        action TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX job_requests_job ON job_requests(job_id);
+    CREATE TABLE job_attempts (
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        attempt INTEGER NOT NULL,
+        worker TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        -- completed | skipped | retry | failed | interrupted
+        outcome TEXT,
+        exit_status INTEGER,
+        message TEXT,
+        PRIMARY KEY (job_id, attempt)
+    ) WITHOUT ROWID;
+    CREATE TABLE job_events (
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        -- 1, 2, ... per job: the event id of the output stream.
+        seq INTEGER NOT NULL,
+        attempt INTEGER,
+        -- status | stdout | stderr
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (job_id, seq)
+    ) WITHOUT ROWID;",
 ];
 
 #[derive(Debug, thiserror::Error)]

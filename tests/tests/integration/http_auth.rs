@@ -14,10 +14,21 @@ async fn server_with_app() -> (TestServer, String) {
     (server, bearer)
 }
 
-async fn call(server: &TestServer, bearer: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+async fn call(
+    server: &TestServer,
+    bearer: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let r = server
-        .raw(method, path, &[("authorization", bearer), ("content-type", "application/json")], body.as_bytes())
+        .raw(
+            method,
+            path,
+            &[("authorization", bearer), ("content-type", "application/json")],
+            body.as_bytes(),
+        )
         .await;
     let json = if r.body.is_empty() { Value::Null } else { r.json() };
     (r.status, json)
@@ -45,16 +56,28 @@ async fn enable_disable_and_read_with_one_dokku_call() {
     assert_eq!(r.data[0].attributes.as_ref().unwrap().auth_enabled, Some(false));
     assert_eq!(dokku_calls(&server).len(), 1, "one call per read");
 
-    let body = json!({"data": {"type": "httpAuths", "id": APP, "attributes": {"auth_enabled": true}}});
-    let (status, r) = call(&server, &bearer, "PATCH", &format!("/@api/httpAuths/{APP}"), Some(body)).await;
+    let body =
+        json!({"data": {"type": "httpAuths", "id": APP, "attributes": {"auth_enabled": true}}});
+    let (status, r) =
+        call(&server, &bearer, "PATCH", &format!("/@api/httpAuths/{APP}"), Some(body)).await;
     assert_eq!((status, r["data"]["attributes"]["auth_enabled"].as_bool()), (200, Some(true)));
     let (_, r) = call(&server, &bearer, "GET", &format!("/@api/apps/{APP}/httpAuth"), None).await;
     assert!(enabled(&r));
     // Idempotent.
     let body = json!({"data": {"attributes": {"auth_enabled": true}}});
-    assert_eq!(call(&server, &bearer, "PATCH", &format!("/@api/httpAuths/{APP}"), Some(body)).await.0, 200);
+    assert_eq!(
+        call(&server, &bearer, "PATCH", &format!("/@api/httpAuths/{APP}"), Some(body)).await.0,
+        200
+    );
 
-    let (status, _) = call(&server, &bearer, "PATCH", &format!("/@api/httpAuths/{APP}"), Some(json!({"data": {"attributes": {}}}))).await;
+    let (status, _) = call(
+        &server,
+        &bearer,
+        "PATCH",
+        &format!("/@api/httpAuths/{APP}"),
+        Some(json!({"data": {"attributes": {}}})),
+    )
+    .await;
     assert_eq!(status, 400, "auth_enabled is required");
     let (status, _) = call(&server, &bearer, "GET", "/@api/apps/no-such-app/httpAuth", None).await;
     assert_eq!(status, 404);
@@ -80,7 +103,11 @@ async fn allowed_ips_of_every_shape_and_auth_stays_as_it_was() {
     dokku_calls(&server);
     let client = server.client().await;
     let listed = client.get_http_auth_i_ps_for_app().app_id(APP).send().await.unwrap();
-    let got: Vec<_> = listed.data.iter().map(|i| i.attributes.as_ref().unwrap().ip_address.clone().unwrap()).collect();
+    let got: Vec<_> = listed
+        .data
+        .iter()
+        .map(|i| i.attributes.as_ref().unwrap().ip_address.clone().unwrap())
+        .collect();
     assert_eq!(got, ips);
     assert_eq!(dokku_calls(&server).len(), 1, "one call per read");
 
@@ -91,15 +118,28 @@ async fn allowed_ips_of_every_shape_and_auth_stays_as_it_was() {
         let (status, _) = call(&server, &bearer, "POST", "/@api/httpAuthIPs", Some(body)).await;
         assert_eq!(status, 400, "{bad}");
     }
-    assert!(dokku_calls(&server).iter().all(|c| c[0] != "http-auth:add-allowed-ip"), "refused before Dokku");
+    assert!(
+        dokku_calls(&server).iter().all(|c| c[0] != "http-auth:add-allowed-ip"),
+        "refused before Dokku"
+    );
 
     // Ids hold `:` (IPv6) and `/` (CIDR, percent-encoded in the path).
-    client.delete_http_auth_ip().http_auth_ip_id(format!("{APP}:2001:db8::/32")).send().await.unwrap();
-    let (status, _) = call(&server, &bearer, "DELETE", &format!("/@api/httpAuthIPs/{APP}:10.0.0.0%2F8"), None).await;
+    client
+        .delete_http_auth_ip()
+        .http_auth_ip_id(format!("{APP}:2001:db8::/32"))
+        .send()
+        .await
+        .unwrap();
+    let (status, _) =
+        call(&server, &bearer, "DELETE", &format!("/@api/httpAuthIPs/{APP}:10.0.0.0%2F8"), None)
+            .await;
     assert_eq!(status, 204);
-    let (status, _) = call(&server, &bearer, "DELETE", &format!("/@api/httpAuthIPs/{APP}:10.0.0.0%2F8"), None).await;
+    let (status, _) =
+        call(&server, &bearer, "DELETE", &format!("/@api/httpAuthIPs/{APP}:10.0.0.0%2F8"), None)
+            .await;
     assert_eq!(status, 404, "deleting what is absent");
-    let (_, r) = call(&server, &bearer, "GET", &format!("/@api/apps/{APP}/httpAuthIPs"), None).await;
+    let (_, r) =
+        call(&server, &bearer, "GET", &format!("/@api/apps/{APP}/httpAuthIPs"), None).await;
     assert_eq!(r["data"].as_array().unwrap().len(), 2);
     let (_, r) = call(&server, &bearer, "GET", &format!("/@api/apps/{APP}/httpAuth"), None).await;
     assert!(!enabled(&r), "removing allowed IPs leaves auth disabled");
@@ -114,7 +154,8 @@ async fn users_with_any_password_and_no_password_echoed() {
     let password = r#"a "quoted" 'pass' with spaces $(id) `x` ; | ✓"#;
     let body = json!({"data": {"type": "httpAuthUsers", "attributes": {"app_id": APP, "username": "deploy.bot", "password": password}}});
     dokku_calls(&server);
-    let (status, r) = call(&server, &bearer, "POST", "/@api/httpAuthUsers", Some(body.clone())).await;
+    let (status, r) =
+        call(&server, &bearer, "POST", "/@api/httpAuthUsers", Some(body.clone())).await;
     assert_eq!(status, 201, "{r}");
     assert_eq!(r["data"]["id"], format!("{APP}:deploy.bot"));
     assert!(r["data"]["attributes"].get("password").is_none(), "passwords are never echoed");
@@ -130,28 +171,63 @@ async fn users_with_any_password_and_no_password_echoed() {
     let users = client.get_http_auth_users_for_app().app_id(APP).send().await.unwrap();
     assert_eq!(users.data.len(), 1);
     let attributes = users.data[0].attributes.as_ref().unwrap();
-    assert_eq!((attributes.username.as_deref(), attributes.password.as_deref()), (Some("deploy.bot"), None));
+    assert_eq!(
+        (attributes.username.as_deref(), attributes.password.as_deref()),
+        (Some("deploy.bot"), None)
+    );
 
     let update = json!({"data": {"attributes": {"password": "new secret with spaces"}}});
-    let (status, r) = call(&server, &bearer, "PATCH", &format!("/@api/httpAuthUsers/{APP}:deploy.bot"), Some(update)).await;
+    let (status, r) = call(
+        &server,
+        &bearer,
+        "PATCH",
+        &format!("/@api/httpAuthUsers/{APP}:deploy.bot"),
+        Some(update),
+    )
+    .await;
     assert_eq!(status, 200, "{r}");
-    let rename = json!({"data": {"attributes": {"username": "someone-else", "password": "new secret"}}});
-    let (status, _) = call(&server, &bearer, "PATCH", &format!("/@api/httpAuthUsers/{APP}:deploy.bot"), Some(rename)).await;
+    let rename =
+        json!({"data": {"attributes": {"username": "someone-else", "password": "new secret"}}});
+    let (status, _) = call(
+        &server,
+        &bearer,
+        "PATCH",
+        &format!("/@api/httpAuthUsers/{APP}:deploy.bot"),
+        Some(rename),
+    )
+    .await;
     assert_eq!(status, 403);
     let update = json!({"data": {"attributes": {"password": "whatever pw"}}});
-    let (status, _) = call(&server, &bearer, "PATCH", &format!("/@api/httpAuthUsers/{APP}:nobody"), Some(update)).await;
+    let (status, _) =
+        call(&server, &bearer, "PATCH", &format!("/@api/httpAuthUsers/{APP}:nobody"), Some(update))
+            .await;
     assert_eq!(status, 404);
 
     dokku_calls(&server);
-    for (name, pass) in [("-rf", "long enough"), ("a b", "long enough"), ("ok", "-starts-with-dash"), ("ok", "line\nbreak"), ("ok", "")] {
-        let body = json!({"data": {"attributes": {"app_id": APP, "username": name, "password": pass}}});
-        assert_eq!(call(&server, &bearer, "POST", "/@api/httpAuthUsers", Some(body)).await.0, 400, "{name:?} {pass:?}");
+    for (name, pass) in [
+        ("-rf", "long enough"),
+        ("a b", "long enough"),
+        ("ok", "-starts-with-dash"),
+        ("ok", "line\nbreak"),
+        ("ok", ""),
+    ] {
+        let body =
+            json!({"data": {"attributes": {"app_id": APP, "username": name, "password": pass}}});
+        assert_eq!(
+            call(&server, &bearer, "POST", "/@api/httpAuthUsers", Some(body)).await.0,
+            400,
+            "{name:?} {pass:?}"
+        );
     }
     assert!(dokku_calls(&server).is_empty(), "invalid input never reaches Dokku");
 
-    let (status, _) = call(&server, &bearer, "DELETE", &format!("/@api/httpAuthUsers/{APP}:deploy.bot"), None).await;
+    let (status, _) =
+        call(&server, &bearer, "DELETE", &format!("/@api/httpAuthUsers/{APP}:deploy.bot"), None)
+            .await;
     assert_eq!(status, 204);
-    let (status, _) = call(&server, &bearer, "DELETE", &format!("/@api/httpAuthUsers/{APP}:deploy.bot"), None).await;
+    let (status, _) =
+        call(&server, &bearer, "DELETE", &format!("/@api/httpAuthUsers/{APP}:deploy.bot"), None)
+            .await;
     assert_eq!(status, 404);
     server.finish().await;
 }
@@ -164,15 +240,26 @@ async fn maintenance_mode_on_and_off() {
     let r = client.get_maintenance_for_app().app_id(APP).send().await.unwrap();
     assert_eq!(r.data[0].attributes.as_ref().unwrap().enabled, Some(false));
     assert_eq!(dokku_calls(&server).len(), 1, "one call per read");
-    let body: types::UpdateMaintenancesBody =
-        serde_json::from_value(json!({"data": {"type": "maintenances", "attributes": {"enabled": true}}})).unwrap();
+    let body: types::UpdateMaintenancesBody = serde_json::from_value(
+        json!({"data": {"type": "maintenances", "attributes": {"enabled": true}}}),
+    )
+    .unwrap();
     let r = client.update_maintenances().app_id(APP).body(body).send().await.unwrap();
     assert_eq!(r.data.as_ref().unwrap().attributes.as_ref().unwrap().enabled, Some(true));
-    let (_, r) = call(&server, &bearer, "GET", &format!("/@api/apps/{APP}/maintenance"), None).await;
+    let (_, r) =
+        call(&server, &bearer, "GET", &format!("/@api/apps/{APP}/maintenance"), None).await;
     assert_eq!(r["data"][0]["attributes"]["enabled"], true);
-    let (status, _) = call(&server, &bearer, "PATCH", &format!("/@api/maintenances/{APP}"), Some(json!({"data": {}}))).await;
+    let (status, _) = call(
+        &server,
+        &bearer,
+        "PATCH",
+        &format!("/@api/maintenances/{APP}"),
+        Some(json!({"data": {}})),
+    )
+    .await;
     assert_eq!(status, 400);
-    let (status, _) = call(&server, &bearer, "GET", "/@api/apps/no-such-app/maintenance", None).await;
+    let (status, _) =
+        call(&server, &bearer, "GET", "/@api/apps/no-such-app/maintenance", None).await;
     assert_eq!(status, 404);
     server.finish().await;
 }

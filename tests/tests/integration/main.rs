@@ -2,9 +2,18 @@
 //! client generated from the seed and through raw HTTP, every response checked against the
 //! contract by the harness. One test binary, one module per area.
 
+mod apps;
 mod auth;
+mod builders_schedulers;
 mod document;
+mod domains;
+mod envs_buildpacks;
 mod errors;
+mod formations;
 mod http_auth;
+mod jobs;
 mod operations;
+mod resources;
+mod services;
 mod spec_files;
+mod ssh_keys;

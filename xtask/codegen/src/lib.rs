@@ -11,14 +11,16 @@
 //! * `models`: typify output for every component schema and every inline request/response
 //!   envelope (`AddAppBody`, `GetAppsResponse`, ...). The `data` member of *response* envelopes is
 //!   marked required so that an empty list serializes as `{"data":[]}`, never `{}`.
-//! * `params`: one `<Op>Path` / `<Op>Query` struct per operation with parameters. Array query
-//!   parameters (`fields`, `include`) use the hand-written comma-list deserializer
-//!   (`crate::qs`) because dropshot only accepts scalar query parameters.
+//! * `params`: one `<Op>Path` / `<Op>Query` / `<Op>Headers` struct per operation with
+//!   parameters. Array query parameters (`fields`, `include`) use the hand-written comma-list
+//!   deserializer (`crate::qs`) because dropshot only accepts scalar query parameters. Header
+//!   parameters use dropshot's `Header` extractor (header names are matched case-insensitively).
 //! * `headers`: the typed response headers (`Content-Location` on the 202 operations).
 //! * the trait `DokkuProApi`, one method per operation, each carrying the operationId, tags,
 //!   method, the path prefixed with the server base (`/@api`), the summary as doc comment, typed
 //!   extractors and the success response type. With `default_bodies` each method answers 501 until
-//!   the server implements it.
+//!   the server implements it. A success response that is not JSON (an event stream) needs a
+//!   hand-written response type, named in [`Options::raw_responses`].
 //!
 //! What dropshot cannot express (servers, security, explicit error codes, array query schemas) is
 //! not generated here: `api/src/openapi.rs` post-processes the rendered document using the source
@@ -32,12 +34,11 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use openapiv3::{
-    OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody, Response,
-    StatusCode,
+    OpenAPI, Operation, Parameter, ParameterSchemaOrContent, RequestBody, Response, StatusCode,
 };
 use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use typify::{TypeSpace, TypeSpaceSettings};
 
 /// How the generated trait is shaped.
@@ -50,6 +51,11 @@ pub struct Options {
     /// `(operationId, Rust type path)`. Used where the design answers more than the seed's schema
     /// describes (login returns the token at top level *and* under `data`).
     pub response_overrides: Vec<(String, String)>,
+    /// Operations whose whole success response is a hand-written type implementing
+    /// `dropshot::HttpResponse`, as `(operationId, Rust type path)`: for media types dropshot
+    /// cannot describe (`text/event-stream`). The served document takes that response's content
+    /// from the source document.
+    pub raw_responses: Vec<(String, String)>,
     /// Operations whose body may be absent even though the seed marks it required. (Bodies the
     /// seed does not mark required are optional anyway.) `login` with Basic credentials needs
     /// no body, and `curl -u user:pass -X POST .../tokens` sends none.
@@ -70,6 +76,10 @@ impl Default for Options {
             response_overrides: vec![(
                 "login".to_string(),
                 "crate::responses::TokenResponse".to_string(),
+            )],
+            raw_responses: vec![(
+                "getQueueJobOutput".to_string(),
+                "crate::responses::HttpResponseEventStream".to_string(),
             )],
             optional_bodies: vec!["login".to_string()],
             example_defaults: vec![
@@ -125,14 +135,22 @@ fn merged_document(sources: &Sources) -> Result<Value> {
     let ext = serde_json::to_value(&sources.extensions)?;
     let seed_paths = seed["paths"].as_object_mut().ok_or_else(|| anyhow!("seed has no paths"))?;
     for (path, item) in ext["paths"].as_object().into_iter().flatten() {
-        ensure!(!seed_paths.contains_key(path), "extension path {path} is already in the seed");
-        let mut item = item.clone();
-        for (_, op) in item.as_object_mut().into_iter().flatten() {
+        // An extension may add methods to a seed path (DELETE /queueJobs/{id}), never replace one.
+        let target = seed_paths.entry(path.clone()).or_insert_with(|| Value::Object(Map::new()));
+        let target =
+            target.as_object_mut().ok_or_else(|| anyhow!("path item {path} is not an object"))?;
+        for (method, op) in item.as_object().into_iter().flatten() {
+            ensure!(
+                !target.contains_key(method),
+                "extension operation {} {path} is already in the seed",
+                method.to_uppercase()
+            );
+            let mut op = op.clone();
             if let Some(op) = op.as_object_mut() {
                 op.insert("x-dokku-extension".into(), Value::Bool(true));
             }
+            target.insert(method.clone(), op);
         }
-        seed_paths.insert(path.clone(), item);
     }
     let seed_schemas = seed["components"]["schemas"]
         .as_object_mut()
@@ -186,8 +204,14 @@ fn operations<'a>(doc: &'a OpenAPI, extension: bool) -> Result<Vec<Op<'a>>> {
 /// `getHTTPAuthIPsForApp` becomes `get_http_auth_ips_for_app`.
 fn normalize_acronyms(name: &str) -> String {
     // Order matters: the longer forms first.
-    const ACRONYMS: &[(&str, &str)] =
-        &[("SSHkeys", "SshKeys"), ("SSH", "Ssh"), ("HTTP", "Http"), ("IPs", "Ips"), ("IP", "Ip")];
+    const ACRONYMS: &[(&str, &str)] = &[
+        ("SSHkeys", "SshKeys"),
+        ("SSH", "Ssh"),
+        ("HTTP", "Http"),
+        ("IPs", "Ips"),
+        ("IP", "Ip"),
+        ("ID", "Id"),
+    ];
     let mut out = name.to_string();
     for (from, to) in ACRONYMS {
         out = out.replace(from, to);
@@ -284,7 +308,15 @@ fn success_of<'a>(op: &Op<'a>) -> Result<Success<'a>> {
     found.ok_or_else(|| anyhow!("{} has no success response", op.id))
 }
 
-fn parameters<'a>(op: &Op<'a>) -> Result<Vec<&'a openapiv3::ParameterData>> {
+/// Where a parameter travels.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Location {
+    Path,
+    Query,
+    Header,
+}
+
+fn parameters<'a>(op: &Op<'a>) -> Result<Vec<(Location, &'a openapiv3::ParameterData)>> {
     op.op
         .parameters
         .iter()
@@ -293,18 +325,15 @@ fn parameters<'a>(op: &Op<'a>) -> Result<Vec<&'a openapiv3::ParameterData>> {
                 .as_item()
                 .ok_or_else(|| anyhow!("{}: referenced parameters are not supported", op.id))?;
             Ok(match p {
-                Parameter::Path { parameter_data, .. }
-                | Parameter::Query { parameter_data, .. } => parameter_data,
-                Parameter::Header { .. } | Parameter::Cookie { .. } => {
-                    bail!("{}: header and cookie parameters are not supported", op.id)
+                Parameter::Path { parameter_data, .. } => (Location::Path, parameter_data),
+                Parameter::Query { parameter_data, .. } => (Location::Query, parameter_data),
+                Parameter::Header { parameter_data, .. } => (Location::Header, parameter_data),
+                Parameter::Cookie { .. } => {
+                    bail!("{}: cookie parameters are not supported", op.id)
                 }
             })
         })
         .collect()
-}
-
-fn is_path(p: &openapiv3::ReferenceOr<Parameter>) -> bool {
-    matches!(p, ReferenceOr::Item(Parameter::Path { .. }))
 }
 
 fn param_schema(op: &Op<'_>, p: &openapiv3::ParameterData) -> Result<Value> {
@@ -325,6 +354,88 @@ fn doc_attr(text: &str) -> TokenStream {
         })
         .collect();
     quote!(#(#lines)*)
+}
+
+/// The response header structs generated so far: name -> (item, `(header, description)`s).
+type HeaderTypes = BTreeMap<String, (TokenStream, Vec<(String, String)>)>;
+
+/// The dropshot response type of an operation's JSON (or empty) success response, with its
+/// headers; registers the body and header types it needs.
+fn typed_response(
+    op: &Op<'_>,
+    success: &Success<'_>,
+    overrides: &BTreeMap<&str, &str>,
+    types: &mut TypeSpace,
+    header_types: &mut HeaderTypes,
+) -> Result<TokenStream> {
+    let type_base = pascal_case(&op.id);
+    let body_ty = match overrides.get(op.id.as_str()) {
+        Some(path) => Some(syn::parse_str::<syn::Type>(path)?.into_token_stream()),
+        None => match json_schema_of_media(&success.response.content)? {
+            Some(mut schema) => {
+                // Response envelopes always carry `data` (see the module docs).
+                if schema.get("properties").and_then(|p| p.get("data")).is_some() {
+                    schema["required"] = serde_json::json!(["data"]);
+                }
+                let id = types.add_type_with_name(
+                    &to_schemars(&schema)?,
+                    Some(format!("{type_base}Response")),
+                )?;
+                Some(types.get_type(&id)?.ident())
+            }
+            None => None,
+        },
+    };
+    let base_response = match (success.code, &body_ty) {
+        (200, Some(t)) => quote!(dropshot::HttpResponseOk<#t>),
+        (201, Some(t)) => quote!(dropshot::HttpResponseCreated<#t>),
+        (202, Some(t)) => quote!(dropshot::HttpResponseAccepted<#t>),
+        (202, None) => quote!(crate::responses::HttpResponseAcceptedNoContent),
+        (204, None) if op.method == "DELETE" => quote!(dropshot::HttpResponseDeleted),
+        (204, None) => quote!(dropshot::HttpResponseUpdatedNoContent),
+        (code, body) => {
+            bail!("{}: unsupported success response {code} (body: {})", op.id, body.is_some())
+        }
+    };
+    let response = if success.response.headers.is_empty() {
+        base_response
+    } else {
+        let mut fields = Vec::new();
+        let mut names = Vec::new();
+        for (name, header) in &success.response.headers {
+            let header = header.as_item().ok_or_else(|| anyhow!("{}: referenced header", op.id))?;
+            let description = header.description.clone().unwrap_or_default();
+            names.push((name.clone(), description));
+        }
+        let type_name =
+            format!("{}Header", names.iter().map(|(n, _)| pascal_case(n)).collect::<String>());
+        for (name, description) in &names {
+            let field = format_ident!("{}", snake_case(name));
+            let doc = doc_attr(description);
+            fields.push(quote! {
+                #doc
+                #[serde(rename = #name)]
+                pub #field: String,
+            });
+        }
+        let ident = format_ident!("{}", type_name);
+        let item = quote! {
+            #[doc = " Response headers (the same set on every operation that uses this type)."]
+            #[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
+            pub struct #ident { #(#fields)* }
+        };
+        if let Some((_, existing)) = header_types.get(&type_name) {
+            ensure!(
+                existing == &names,
+                "{}: header set {type_name} differs between operations",
+                op.id
+            );
+        } else {
+            header_types.insert(type_name.clone(), (item, names));
+        }
+        quote!(dropshot::HttpResponseHeaders<#base_response, headers::#ident>)
+    };
+    Ok(response)
 }
 
 /// Generates the Rust source of the contract: models, parameters, headers and the API trait.
@@ -365,9 +476,14 @@ pub fn generate(sources: &Sources, options: &Options) -> Result<String> {
 
     let overrides: BTreeMap<&str, &str> =
         options.response_overrides.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let raw_responses: BTreeMap<&str, &str> =
+        options.raw_responses.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    for id in overrides.keys().chain(raw_responses.keys()) {
+        ensure!(ops.iter().any(|op| op.id == *id), "response override for unknown operation {id}");
+    }
 
     let mut params_items = Vec::new();
-    let mut header_types: BTreeMap<String, (TokenStream, Vec<(String, String)>)> = BTreeMap::new();
+    let mut header_types: HeaderTypes = BTreeMap::new();
     let mut methods = Vec::new();
     let mut optional_body_ops: Vec<String> = Vec::new();
     let mut all_tags: BTreeMap<String, String> = BTreeMap::new();
@@ -396,22 +512,11 @@ pub fn generate(sources: &Sources, options: &Options) -> Result<String> {
 
         // Path and query parameters -> one struct each.
         let params = parameters(op)?;
-        let path_params: Vec<_> = op
-            .op
-            .parameters
-            .iter()
-            .zip(&params)
-            .filter(|(raw, _)| is_path(raw))
-            .map(|(_, p)| *p)
-            .collect();
-        let query_params: Vec<_> = op
-            .op
-            .parameters
-            .iter()
-            .zip(&params)
-            .filter(|(raw, _)| !is_path(raw))
-            .map(|(_, p)| *p)
-            .collect();
+        let located = |want: Location| -> Vec<&openapiv3::ParameterData> {
+            params.iter().filter(|(at, _)| *at == want).map(|(_, p)| *p).collect()
+        };
+        let (path_params, query_params) = (located(Location::Path), located(Location::Query));
+        let header_params = located(Location::Header);
         if !path_params.is_empty() {
             let name = format_ident!("{}Path", type_base);
             let mut fields = Vec::new();
@@ -485,6 +590,29 @@ pub fn generate(sources: &Sources, options: &Options) -> Result<String> {
                 args.push(quote!(query: dropshot::Query<params::#name>));
             }
         }
+        if !header_params.is_empty() {
+            let name = format_ident!("{}Headers", type_base);
+            let mut fields = Vec::new();
+            for p in &header_params {
+                let schema = param_schema(op, p)?;
+                ensure!(schema["type"] == "string", "{}: header {} type", op.id, p.name);
+                let field = format_ident!("{}", snake_case(&p.name));
+                let rename = &p.name;
+                let doc = doc_attr(p.description.as_deref().unwrap_or(""));
+                let ty = if p.required { quote!(String) } else { quote!(Option<String>) };
+                fields.push(quote! {
+                    #doc
+                    #[serde(rename = #rename)]
+                    pub #field: #ty,
+                });
+            }
+            params_items.push(quote! {
+                #[doc = concat!(" Header parameters of `", stringify!(#fn_name), "`.")]
+                #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
+                pub struct #name { #(#fields)* }
+            });
+            args.push(quote!(request_headers: dropshot::Header<params::#name>));
+        }
 
         // Request body.
         if let Some(body) = &op.op.request_body {
@@ -506,72 +634,16 @@ pub fn generate(sources: &Sources, options: &Options) -> Result<String> {
 
         // Success response.
         let success = success_of(op)?;
-        let body_ty = match overrides.get(op.id.as_str()) {
-            Some(path) => Some(syn::parse_str::<syn::Type>(path)?.into_token_stream()),
-            None => match json_schema_of_media(&success.response.content)? {
-                Some(mut schema) => {
-                    // Response envelopes always carry `data` (see the module docs).
-                    if schema.get("properties").and_then(|p| p.get("data")).is_some() {
-                        schema["required"] = serde_json::json!(["data"]);
-                    }
-                    let id = types.add_type_with_name(
-                        &to_schemars(&schema)?,
-                        Some(format!("{type_base}Response")),
-                    )?;
-                    Some(types.get_type(&id)?.ident())
-                }
-                None => None,
-            },
-        };
-        let base_response = match (success.code, &body_ty) {
-            (200, Some(t)) => quote!(dropshot::HttpResponseOk<#t>),
-            (201, Some(t)) => quote!(dropshot::HttpResponseCreated<#t>),
-            (202, Some(t)) => quote!(dropshot::HttpResponseAccepted<#t>),
-            (202, None) => quote!(crate::responses::HttpResponseAcceptedNoContent),
-            (204, None) if op.method == "DELETE" => quote!(dropshot::HttpResponseDeleted),
-            (204, None) => quote!(dropshot::HttpResponseUpdatedNoContent),
-            (code, body) => {
-                bail!("{}: unsupported success response {code} (body: {})", op.id, body.is_some())
-            }
-        };
-        let response = if success.response.headers.is_empty() {
-            base_response
-        } else {
-            let mut fields = Vec::new();
-            let mut names = Vec::new();
-            for (name, header) in &success.response.headers {
-                let header =
-                    header.as_item().ok_or_else(|| anyhow!("{}: referenced header", op.id))?;
-                let description = header.description.clone().unwrap_or_default();
-                names.push((name.clone(), description));
-            }
-            let type_name =
-                format!("{}Header", names.iter().map(|(n, _)| pascal_case(n)).collect::<String>());
-            for (name, description) in &names {
-                let field = format_ident!("{}", snake_case(name));
-                let doc = doc_attr(description);
-                fields.push(quote! {
-                    #doc
-                    #[serde(rename = #name)]
-                    pub #field: String,
-                });
-            }
-            let ident = format_ident!("{}", type_name);
-            let item = quote! {
-                #[doc = " Response headers (the same set on every operation that uses this type)."]
-                #[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
-                pub struct #ident { #(#fields)* }
-            };
-            if let Some((_, existing)) = header_types.get(&type_name) {
+        let response = match raw_responses.get(op.id.as_str()) {
+            Some(path) => {
                 ensure!(
-                    existing == &names,
-                    "{}: header set {type_name} differs between operations",
+                    success.response.headers.is_empty(),
+                    "{}: a raw response sets its own headers; the spec's cannot be generated",
                     op.id
                 );
-            } else {
-                header_types.insert(type_name.clone(), (item, names));
+                syn::parse_str::<syn::Type>(path)?.into_token_stream()
             }
-            quote!(dropshot::HttpResponseHeaders<#base_response, headers::#ident>)
+            None => typed_response(op, &success, &overrides, &mut types, &mut header_types)?,
         };
 
         // The endpoint attribute and the doc comment.
@@ -707,6 +779,8 @@ mod tests {
         assert_eq!(pascal_case("getSSHkeys"), "GetSshKeys");
         assert_eq!(pascal_case("addApp"), "AddApp");
         assert_eq!(pascal_case("Content-Location"), "ContentLocation");
+        assert_eq!(snake_case("Last-Event-ID"), "last_event_id");
+        assert_eq!(snake_case("queueJobId"), "queue_job_id");
     }
 
     #[test]

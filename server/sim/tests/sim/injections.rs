@@ -87,6 +87,7 @@ fn binary_injections_count_down_across_processes() {
         state_dir: Some(dir.path().to_path_buf()),
         version: None,
         inject: Some(inject.to_string()),
+        latency_ms: None,
     };
     let run = |args: &[&str]| {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();

@@ -63,7 +63,7 @@ fn invocations_are_recorded() {
 }
 
 fn env(dir: &std::path::Path) -> CliEnv {
-    CliEnv { state_dir: Some(dir.to_path_buf()), version: None, inject: None }
+    CliEnv { state_dir: Some(dir.to_path_buf()), version: None, inject: None, latency_ms: None }
 }
 
 fn cli(env: &CliEnv, args: &[&str]) -> dokku_sim::SimOutput {

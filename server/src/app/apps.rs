@@ -1,0 +1,157 @@
+//! Apps (dokku-host.md §3.1): list, create, read, delete, and lock or unlock for deploys.
+//!
+//! # Dokku invocations per operation
+//!
+//! | operation | calls | commands |
+//! |---|---|---|
+//! | `getApps` | 1 | `apps:report --format json` (no app: one JSON object per app and line) |
+//! | `getAppById` | 1 | `apps:report <app> --format json` (exit 20 = 404; no separate `apps:exists`) |
+//! | `addApp` | 1, 2 with `locked: true` | `apps:create <app>` [, `apps:lock <app>`] |
+//! | `updateApp` | 1 or 2 | `apps:report <app> --format json`, then `apps:lock`/`apps:unlock` only when the state changes |
+//! | `deleteApp` | 1 | `--force apps:destroy <app>` (never the confirmation prompt) |
+//!
+//! # Listing in one call
+//!
+//! Each [`App`] needs `locked`, which only the report has. Listing names (`apps:list`) and
+//! then reporting each app costs N+1 calls. `apps:report --format json` without an app reports
+//! every app, one JSON object per line, in `apps:list` order, but without an app-name key
+//! (dokku-host.md §2.6). Every object has `dir` (`app-dir` before 0.38.8), which Dokku builds as
+//! `$DOKKU_ROOT/<app>`; its last path component is the app's name. So the listing is one call
+//! on every supported version, and it lists exactly the apps `apps:list` would (both use
+//! Dokku's filtered app listing). With no apps the command prints only a warning (exit 0).
+//!
+//! # Locking
+//!
+//! `locked` is Dokku's deploy-lock marker (`apps:lock`); dokku-host.md §3.1 explains what it
+//! does and does not block. `apps:unlock` fails on an unlocked app, so `updateApp` reads the
+//! report first and changes nothing when the app is already in the requested state: PATCH is
+//! idempotent. Renaming is not supported: a `data.id` other than the path's app is 403.
+
+use dokku_pro_api::models::{App, AppAttributes, AppType};
+
+use super::AppError;
+use super::validate::{self, quote};
+use crate::auth::Actor;
+use crate::host::parse::{KnownFailure, parse_app_report_json, parse_stderr};
+use crate::host::{DokkuCommand, Host, HostError, check_status};
+
+/// The API's view of an app.
+fn app(name: &str, locked: bool) -> App {
+    App {
+        id: Some(name.to_string()),
+        type_: Some(AppType::Apps),
+        attributes: Some(AppAttributes { locked }),
+    }
+}
+
+fn parse_failed(
+    cmd: &DokkuCommand,
+    source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> AppError {
+    HostError::Parse { command: cmd.to_string(), source: source.into() }.into()
+}
+
+/// Whether the app is locked: `apps:report <app> --format json` (exit 20 = 404).
+async fn is_locked(host: &Host, name: &str) -> Result<bool, AppError> {
+    let cmd = DokkuCommand::new("apps:report").arg(name).arg("--format").arg("json");
+    let out = host.run(&cmd).await?;
+    let report = parse_app_report_json(&out.stdout).map_err(|e| parse_failed(&cmd, e))?;
+    Ok(report.locked)
+}
+
+/// `GET /apps`: every app with its lock state, in one Dokku call (see the module docs).
+pub async fn list(host: &Host, _actor: &Actor) -> Result<Vec<App>, AppError> {
+    let cmd = DokkuCommand::new("apps:report").arg("--format").arg("json");
+    let out = host.run(&cmd).await?;
+    let mut apps = Vec::new();
+    // A warning line (` !     `) shows up here only when a pty merged the streams.
+    for line in out.stdout.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('!')) {
+        let report = parse_app_report_json(line).map_err(|e| parse_failed(&cmd, e))?;
+        let name = report
+            .dir
+            .as_deref()
+            .map(|dir| dir.trim_end_matches('/'))
+            .and_then(|dir| dir.rsplit('/').next())
+            .ok_or_else(|| parse_failed(&cmd, "an app report without `dir`"))?;
+        validate::existing_app_name(name)
+            .map_err(|_| parse_failed(&cmd, "an app dir that does not end in an app name"))?;
+        apps.push(app(name, report.locked));
+    }
+    Ok(apps)
+}
+
+/// `GET /apps/{appId}`.
+pub async fn get(host: &Host, _actor: &Actor, name: &str) -> Result<App, AppError> {
+    validate::existing_app_name(name)?;
+    Ok(app(name, is_locked(host, name).await?))
+}
+
+/// `POST /apps`: `data.id` is the new app's name; `data.attributes.locked: true` creates it
+/// locked. An existing name is 409.
+pub async fn create(host: &Host, _actor: &Actor, data: Option<App>) -> Result<App, AppError> {
+    let data = validate::required(data, "data")?;
+    let name = validate::required(data.id, "data.id (the app name)")?;
+    validate::app_name(&name)?;
+    let locked = data.attributes.is_some_and(|a| a.locked);
+    let _lock = host.lock_app(&name).await;
+    let cmd = DokkuCommand::new("apps:create").arg(&name);
+    let out = host.run_raw(&cmd).await?;
+    if out.status == 1
+        && parse_stderr(&out.stderr).known_failure() == Some(KnownFailure::AppNameTaken)
+    {
+        return Err(AppError::Conflict(format!("App {name} already exists")));
+    }
+    check_status(&cmd, out)?;
+    if locked {
+        host.run(&DokkuCommand::new("apps:lock").arg(&name)).await?;
+    }
+    Ok(app(&name, locked))
+}
+
+/// `PATCH /apps/{appId}`: lock or unlock for deploys. Without `data.attributes` nothing changes
+/// and the app is returned as it is.
+pub async fn update(
+    host: &Host,
+    actor: &Actor,
+    name: &str,
+    data: Option<App>,
+) -> Result<App, AppError> {
+    validate::existing_app_name(name)?;
+    let data = validate::required(data, "data")?;
+    if let Some(id) = data.id.as_deref()
+        && id != name
+    {
+        return Err(AppError::Forbidden(format!(
+            "App renaming is not supported (data.id {} differs from the app in the path, {name})",
+            quote(id)
+        )));
+    }
+    let Some(wanted) = data.attributes.map(|a| a.locked) else {
+        return get(host, actor, name).await;
+    };
+    let _lock = host.lock_app(name).await;
+    if is_locked(host, name).await? == wanted {
+        return Ok(app(name, wanted));
+    }
+    if wanted {
+        host.run(&DokkuCommand::new("apps:lock").arg(name)).await?;
+    } else {
+        let cmd = DokkuCommand::new("apps:unlock").arg(name);
+        let out = host.run_raw(&cmd).await?;
+        // A deploy that ended since the report removes the lock itself: already unlocked.
+        let gone = out.status == 1
+            && parse_stderr(&out.stderr).known_failure() == Some(KnownFailure::NotLocked);
+        if !gone {
+            check_status(&cmd, out)?;
+        }
+    }
+    Ok(app(name, wanted))
+}
+
+/// `DELETE /apps/{appId}`: destroys the app and its add-on links, without a prompt.
+pub async fn delete(host: &Host, _actor: &Actor, name: &str) -> Result<(), AppError> {
+    validate::existing_app_name(name)?;
+    let _lock = host.lock_app(name).await;
+    host.run(&DokkuCommand::new("apps:destroy").arg(name).global_flag("--force")).await?;
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! Queued background jobs: `GET /queueJobs/{id}` (the seed), and the extensions `GET /queueJobs`
+//! (newest first, filtered, paginated), `DELETE /queueJobs/{id}` (cancel a job not started) and
+//! `GET /queueJobs/{id}/output` (follow a job's events). The queue itself is `crate::jobs`.
+//!
+//! A job id is a positive integer: anything else is a 400 (nothing is looked up), an integer
+//! that names no job a 404. Reads cost no Dokku call.
+
+use std::sync::Arc;
+
+use dokku_pro_api::models::{
+    GetQueueJobsResponseLinks, GetQueueJobsStateItem, QueueJob, QueueJobAttributes,
+    QueueJobAttributesState, QueueJobType,
+};
+use dokku_pro_api::params::GetQueueJobsQuery;
+use tokio::sync::mpsc;
+
+use super::AppError;
+use super::validate::{self, quote};
+use crate::auth::Actor;
+use crate::jobs::{CancelOutcome, FollowItem, JobId, JobRecord, JobState, Jobs, ListFilter};
+
+/// Jobs per page of `GET /queueJobs` unless `limit` says otherwise, and the most it may say.
+const DEFAULT_LIMIT: u32 = 25;
+const MAX_LIMIT: u32 = 100;
+
+/// `GET /queueJobs/{queueJobId}`.
+pub async fn get(jobs: &Jobs, _actor: &Actor, id: &str) -> Result<QueueJob, AppError> {
+    let id = job_id(id)?;
+    let job = jobs.get(id).await?.ok_or_else(|| not_found(id))?;
+    Ok(queue_job(&job))
+}
+
+/// `GET /queueJobs`: newest first, and the path of the next page when there is one.
+pub async fn list(
+    jobs: &Jobs,
+    _actor: &Actor,
+    query: GetQueueJobsQuery,
+) -> Result<(Vec<QueueJob>, GetQueueJobsResponseLinks), AppError> {
+    if let Some(app) = &query.app {
+        validate::existing_app_name(app)?;
+    }
+    let limit = match &query.limit {
+        None => DEFAULT_LIMIT,
+        Some(text) => {
+            text.parse::<u32>().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "invalid limit {}: use a whole number from 1 to {MAX_LIMIT}",
+                    quote(text)
+                ))
+            })?
+        }
+    };
+    let before = match &query.before {
+        None => None,
+        Some(text) => Some(positive_id(text).ok_or_else(|| {
+            AppError::Invalid(format!("invalid before {}: use a job id", quote(text)))
+        })?),
+    };
+    let states: Vec<JobState> = query
+        .state
+        .iter()
+        .flatten()
+        .map(|s| match s {
+            GetQueueJobsStateItem::Pending => JobState::Pending,
+            GetQueueJobsStateItem::Retrying => JobState::Retrying,
+            GetQueueJobsStateItem::Completed => JobState::Completed,
+            GetQueueJobsStateItem::Failed => JobState::Failed,
+        })
+        .collect();
+    let filter =
+        ListFilter { app: query.app.clone(), states: states.clone(), before, limit: limit + 1 };
+    let mut found = jobs.list(filter).await?;
+    let more = found.len() > limit as usize;
+    found.truncate(limit as usize);
+    let next = match (more, found.last()) {
+        (true, Some(last)) => {
+            let mut path =
+                format!("{}/queueJobs?before={}&limit={limit}", dokku_pro_api::BASE_PATH, last.id);
+            // App names and states are plain ASCII words: nothing to percent-encode.
+            if let Some(app) = &query.app {
+                path.push_str(&format!("&app={app}"));
+            }
+            if !states.is_empty() {
+                let names: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+                path.push_str(&format!("&state={}", names.join(",")));
+            }
+            Some(path)
+        }
+        _ => None,
+    };
+    Ok((found.iter().map(queue_job).collect(), GetQueueJobsResponseLinks { next }))
+}
+
+/// `DELETE /queueJobs/{queueJobId}`: cancels a job no worker has taken yet.
+pub async fn cancel(jobs: &Jobs, actor: &Actor, id: &str) -> Result<QueueJob, AppError> {
+    let id = job_id(id)?;
+    match jobs.cancel(id, actor).await? {
+        CancelOutcome::Canceled(job) => Ok(queue_job(&job)),
+        CancelOutcome::NotFound => Err(not_found(id)),
+        CancelOutcome::Running(job) => Err(AppError::Conflict(format!(
+            "queue job {id} is running ({}); only a job that has not started can be canceled",
+            job.status_message
+        ))),
+        CancelOutcome::Finished(job) => Err(AppError::Conflict(format!(
+            "queue job {id} has already ended ({}); only a job that has not started can be \
+             canceled",
+            job.state.as_str()
+        ))),
+    }
+}
+
+/// `GET /queueJobs/{queueJobId}/output`: the job's events after `last_event_id` (from the
+/// start without one), then live until the job ends.
+pub async fn follow(
+    jobs: &Arc<Jobs>,
+    _actor: &Actor,
+    id: &str,
+    last_event_id: Option<&str>,
+) -> Result<mpsc::Receiver<FollowItem>, AppError> {
+    let id = job_id(id)?;
+    let after = match last_event_id.map(str::trim) {
+        None | Some("") => 0,
+        Some(text) => text.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            AppError::Invalid(format!(
+                "invalid Last-Event-ID {}: use the id of an event of this stream",
+                quote(text)
+            ))
+        })?,
+    };
+    jobs.get(id).await?.ok_or_else(|| not_found(id))?;
+    Ok(jobs.follow(id, after))
+}
+
+/// The seed's `QueueJob` for a stored job.
+pub fn queue_job(job: &JobRecord) -> QueueJob {
+    let state = match job.state {
+        JobState::Pending => QueueJobAttributesState::Pending,
+        JobState::Retrying => QueueJobAttributesState::Retrying,
+        JobState::Completed => QueueJobAttributesState::Completed,
+        JobState::Failed => QueueJobAttributesState::Failed,
+        JobState::Unknown => QueueJobAttributesState::Unknown,
+    };
+    QueueJob {
+        id: Some(job.id.to_string()),
+        type_: Some(QueueJobType::QueueJobs),
+        attributes: Some(QueueJobAttributes {
+            command: job.command.clone(),
+            internal_id: Some(job.internal_id.clone()),
+            request_id: job.request_id.clone(),
+            retry_count: Some(i64::from(job.retry_count)),
+            state: Some(state),
+            status_message: Some(job.status_message.clone()),
+        }),
+    }
+}
+
+/// A path id: digits only. Too many digits for a job that could exist is still a well-formed
+/// id, so it is a 404, not a 400.
+fn job_id(text: &str) -> Result<JobId, AppError> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::Invalid(format!(
+            "invalid queue job id {}: a queue job id is a positive integer",
+            quote(text)
+        )));
+    }
+    Ok(JobId(text.parse::<i64>().unwrap_or(i64::MAX)))
+}
+
+fn positive_id(text: &str) -> Option<JobId> {
+    text.parse::<i64>().ok().filter(|n| *n > 0).map(JobId)
+}
+
+fn not_found(id: JobId) -> AppError {
+    AppError::NotFound(format!("queue job {id} does not exist"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_digits() {
+        assert_eq!(job_id("7").unwrap(), JobId(7));
+        assert_eq!(job_id("007").unwrap(), JobId(7));
+        assert_eq!(job_id("99999999999999999999").unwrap(), JobId(i64::MAX));
+        for bad in ["", "abc", "-1", "+1", "1.0", " 1", "1e3", "probe:id"] {
+            assert!(matches!(job_id(bad), Err(AppError::Invalid(_))), "{bad:?}");
+        }
+    }
+}
