@@ -44,18 +44,11 @@ fn app(name: &str, locked: bool) -> App {
     }
 }
 
-fn parse_failed(
-    cmd: &DokkuCommand,
-    source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-) -> AppError {
-    HostError::Parse { command: cmd.to_string(), source: source.into() }.into()
-}
-
 /// Whether the app is locked: `apps:report <app> --format json` (exit 20 = 404).
 async fn is_locked(host: &Host, name: &str) -> Result<bool, AppError> {
     let cmd = DokkuCommand::new("apps:report").arg(name).arg("--format").arg("json");
     let out = host.run(&cmd).await?;
-    let report = parse_app_report_json(&out.stdout).map_err(|e| parse_failed(&cmd, e))?;
+    let report = parse_app_report_json(&out.stdout).map_err(|e| HostError::unreadable(&cmd, e))?;
     Ok(report.locked)
 }
 
@@ -66,15 +59,16 @@ pub async fn list(host: &Host, _actor: &Actor) -> Result<Vec<App>, AppError> {
     let mut apps = Vec::new();
     // A warning line (` !     `) shows up here only when a pty merged the streams.
     for line in out.stdout.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('!')) {
-        let report = parse_app_report_json(line).map_err(|e| parse_failed(&cmd, e))?;
+        let report = parse_app_report_json(line).map_err(|e| HostError::unreadable(&cmd, e))?;
         let name = report
             .dir
             .as_deref()
             .map(|dir| dir.trim_end_matches('/'))
             .and_then(|dir| dir.rsplit('/').next())
-            .ok_or_else(|| parse_failed(&cmd, "an app report without `dir`"))?;
-        validate::existing_app_name(name)
-            .map_err(|_| parse_failed(&cmd, "an app dir that does not end in an app name"))?;
+            .ok_or_else(|| HostError::unreadable(&cmd, "an app report without `dir`"))?;
+        validate::existing_app_name(name).map_err(|_| {
+            HostError::unreadable(&cmd, "an app dir that does not end in an app name")
+        })?;
         apps.push(app(name, report.locked));
     }
     Ok(apps)

@@ -57,7 +57,7 @@ pub(super) async fn installed_with_prefix(
     } else {
         parse_plugin_list_text(&out.stdout)
     }
-    .map_err(|source| HostError::Parse { command: cmd.to_string(), source: source.into() })?;
+    .map_err(|e| HostError::unreadable(&cmd, e))?;
     Ok(plugins
         .into_iter()
         .filter(|p| p.enabled)
@@ -119,10 +119,7 @@ fn setting(app: &str, report: BuilderReport) -> BuilderSetting {
 
 async fn report(host: &Host, app: &str) -> Result<BuilderReport, AppError> {
     let cmd = DokkuCommand::new("builder:report").arg(app).arg("--format").arg("json");
-    let out = host.run(&cmd).await?;
-    parse_builder_report_json(&out.stdout).map_err(|source| {
-        HostError::Parse { command: cmd.to_string(), source: source.into() }.into()
-    })
+    Ok(host.query(&cmd, parse_builder_report_json).await?)
 }
 
 /// `GET /apps/{appId}/builderSetting`: the one record, in a list as the seed has it.

@@ -17,7 +17,7 @@ use super::AppError;
 use super::validate::{self, Invalid, quote};
 use crate::auth::Actor;
 use crate::host::parse::parse_buildpacks_report_json;
-use crate::host::{DokkuCommand, Host, HostError};
+use crate::host::{DokkuCommand, Host};
 use crate::jobs::{ApplyAction, Enqueued, Jobs};
 
 fn buildpack(app: &str, url: &str, position: usize) -> Buildpack {
@@ -87,10 +87,7 @@ pub fn stored_form(value: &str) -> String {
 
 async fn current(host: &Host, app: &str) -> Result<Vec<String>, AppError> {
     let cmd = DokkuCommand::new("buildpacks:report").arg(app).arg("--format").arg("json");
-    let out = host.run(&cmd).await?;
-    parse_buildpacks_report_json(&out.stdout).map_err(|source| {
-        HostError::Parse { command: cmd.to_string(), source: source.into() }.into()
-    })
+    Ok(host.query(&cmd, parse_buildpacks_report_json).await?)
 }
 
 /// `GET /apps/{appId}/buildpacks`.

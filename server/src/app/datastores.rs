@@ -80,7 +80,7 @@ pub async fn installed(host: &Host) -> Result<Vec<String>, AppError> {
 
 /// A parse failure as the host error it is (Dokku printed something we cannot read).
 pub(crate) fn unreadable(cmd: &DokkuCommand, e: ParseError) -> AppError {
-    AppError::Host(HostError::Parse { command: cmd.to_string(), source: Box::new(e) })
+    AppError::Host(HostError::unreadable(cmd, e))
 }
 
 #[cfg(test)]

@@ -52,10 +52,8 @@ async fn vhosts(host: &Host, app: &str) -> Result<Vec<String>, AppError> {
     if host.version().has_domains_json() {
         let cmd = DokkuCommand::new("domains:report").arg(app).arg("--format").arg("json");
         let out = host.run(&cmd).await?;
-        let report = parse_domains_report_json(&out.stdout).map_err(|source| HostError::Parse {
-            command: cmd.to_string(),
-            source: source.into(),
-        })?;
+        let report =
+            parse_domains_report_json(&out.stdout).map_err(|e| HostError::unreadable(&cmd, e))?;
         Ok(report.app_vhosts)
     } else {
         let cmd = DokkuCommand::new("domains:report").arg(app).arg("--domains-app-vhosts");

@@ -18,7 +18,7 @@ use super::AppError;
 use super::validate::{self, Invalid, quote};
 use crate::auth::Actor;
 use crate::host::parse::parse_config_export_json;
-use crate::host::{DokkuCommand, Host, HostError};
+use crate::host::{DokkuCommand, Host};
 use crate::jobs::{ApplyAction, Enqueued, Jobs};
 
 fn env(app: &str, key: &str, value: Option<&str>) -> Env {
@@ -65,10 +65,7 @@ async fn export(
     app: &str,
 ) -> Result<std::collections::BTreeMap<String, String>, AppError> {
     let cmd = DokkuCommand::new("config:export").arg("--format").arg("json").arg(app);
-    let out = host.run(&cmd).await?;
-    parse_config_export_json(&out.stdout).map_err(|source| {
-        HostError::Parse { command: cmd.to_string(), source: source.into() }.into()
-    })
+    Ok(host.query(&cmd, parse_config_export_json).await?)
 }
 
 /// `GET /apps/{appId}/envs`.

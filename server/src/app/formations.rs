@@ -127,9 +127,7 @@ async fn scales(host: &Host, app: &str) -> Result<Vec<ProcessScale>, AppError> {
     let out = host.run(&cmd).await?;
     let parsed =
         if json { parse_ps_scale_json(&out.stdout) } else { parse_ps_scale_quiet(&out.stdout) };
-    parsed.map_err(|source| {
-        HostError::Parse { command: cmd.to_string(), source: source.into() }.into()
-    })
+    parsed.map_err(|e| HostError::unreadable(&cmd, e).into())
 }
 
 /// `GET /apps/{appId}/formations`: two Dokku calls.

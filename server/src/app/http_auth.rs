@@ -35,9 +35,7 @@ use crate::host::{DokkuCommand, Host, HostError};
 async fn report(host: &Host, app: &str) -> Result<HttpAuthReport, AppError> {
     let cmd = DokkuCommand::new("http-auth:report").arg(app);
     let out = run(host, &cmd, app).await?;
-    parse_http_auth_report(&out.stdout).map_err(|source| {
-        HostError::Parse { command: cmd.to_string(), source: source.into() }.into()
-    })
+    parse_http_auth_report(&out.stdout).map_err(|e| HostError::unreadable(&cmd, e).into())
 }
 
 /// Runs a plugin command on `app` (see [`plugin_error`]).

@@ -29,8 +29,8 @@ pub async fn get(host: &Host, _actor: &Actor, app: &str) -> Result<Vec<Maintenan
     validate::existing_app_name(app)?;
     let cmd = DokkuCommand::new("maintenance:report").arg(app).arg("--maintenance-enabled");
     let out = host.run(&cmd).await.map_err(|e| plugin_error(e, app))?;
-    let enabled = parse_maintenance_enabled(&out.stdout)
-        .map_err(|source| HostError::Parse { command: cmd.to_string(), source: source.into() })?;
+    let enabled =
+        parse_maintenance_enabled(&out.stdout).map_err(|e| HostError::unreadable(&cmd, e))?;
     Ok(vec![maintenance(app, enabled)])
 }
 

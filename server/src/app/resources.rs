@@ -32,7 +32,7 @@ use crate::auth::Actor;
 use crate::host::parse::{
     DEFAULT_PROCESS_TYPE, ResourceKind, ResourceSetting, parse_resource_report_json,
 };
-use crate::host::{DokkuCommand, Host, HostError};
+use crate::host::{DokkuCommand, Host};
 use crate::jobs::{ApplyAction, Enqueued, Jobs};
 
 /// The longest value accepted.
@@ -41,10 +41,7 @@ pub const MAX_VALUE_LEN: usize = 32;
 /// `resource:report <app> --format json`: every set value, sorted (one call).
 pub(crate) async fn report(host: &Host, app: &str) -> Result<Vec<ResourceSetting>, AppError> {
     let cmd = DokkuCommand::new("resource:report").with_args([app, "--format", "json"]);
-    let out = host.run(&cmd).await?;
-    parse_resource_report_json(&out.stdout).map_err(|source| {
-        HostError::Parse { command: cmd.to_string(), source: source.into() }.into()
-    })
+    Ok(host.query(&cmd, parse_resource_report_json).await?)
 }
 
 /// A process type resources can be set for: a Procfile type (a DNS label), `build` (the build

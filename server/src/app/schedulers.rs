@@ -27,7 +27,7 @@ use super::builders::{check_installed, check_same_app, installed_with_prefix, se
 use super::validate;
 use crate::auth::Actor;
 use crate::host::parse::{SchedulerReport, parse_scheduler_report_json};
-use crate::host::{DokkuCommand, Host, HostError};
+use crate::host::{DokkuCommand, Host};
 
 const PREFIX: &str = "scheduler-";
 
@@ -69,10 +69,7 @@ fn setting(app: &str, report: SchedulerReport) -> SchedulerSetting {
 
 async fn report(host: &Host, app: &str) -> Result<SchedulerReport, AppError> {
     let cmd = DokkuCommand::new("scheduler:report").arg(app).arg("--format").arg("json");
-    let out = host.run(&cmd).await?;
-    parse_scheduler_report_json(&out.stdout).map_err(|source| {
-        HostError::Parse { command: cmd.to_string(), source: source.into() }.into()
-    })
+    Ok(host.query(&cmd, parse_scheduler_report_json).await?)
 }
 
 /// `GET /apps/{appId}/schedulerSetting`: the one record, in a list as the seed has it.

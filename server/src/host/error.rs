@@ -57,3 +57,13 @@ pub enum HostError {
     )]
     NoRootLogin { command: String },
 }
+
+impl HostError {
+    /// Dokku printed something `cmd`'s parser cannot read.
+    pub fn unreadable(
+        cmd: &super::DokkuCommand,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> HostError {
+        HostError::Parse { command: cmd.to_string(), source: source.into() }
+    }
+}

@@ -125,6 +125,20 @@ impl Host {
         self.commands_run.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Runs a command and reads its stdout with `parse`; output the parser cannot read is a
+    /// [`HostError::Parse`] naming the command.
+    pub async fn query<T, E>(
+        &self,
+        cmd: &DokkuCommand,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<T, HostError>
+    where
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let out = self.run(cmd).await?;
+        parse(&out.stdout).map_err(|e| HostError::unreadable(cmd, e))
+    }
+
     /// Holds the app's mutation lock: mutations of one app run one at a time in this process
     /// (Dokku's property and ENV writes are unlocked read-modify-write; dokku-host.md §9.10).
     /// Reads do not take it.
