@@ -4730,6 +4730,18 @@ pub trait DokkuProApi {
         >,
         crate::error::ApiError,
     >;
+    /// Counters for monitoring, in the Prometheus text format
+    ///
+    /// Needs no authentication (scrapers rarely hold expiring tokens) and holds no secret: counts of the Dokku commands the server ran, whether the Dokku host answers, the server's and the host's versions.
+    ///
+    /// (An extension of ours, described in `spec/extensions.openapi.yaml`.)
+    #[endpoint{method = GET,
+    path = "/@api/metrics",
+    operation_id = "getMetrics",
+    tags = ["server"]}]
+    async fn get_metrics(
+        rqctx: dropshot::RequestContext<Self::Context>,
+    ) -> Result<crate::responses::HttpResponsePrometheus, crate::error::ApiError>;
     /// List queued background jobs, newest first
     ///
     /// The jobs the `202` operations queued, newest first, optionally only those of one app or in some states. Pages hold `limit` jobs; when more exist, `links.next` is the path of the next page.

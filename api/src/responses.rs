@@ -103,3 +103,29 @@ impl dropshot::HttpResponse for HttpResponseEventStream {
         StatusCode::OK
     }
 }
+
+/// `200` with a Prometheus text exposition (`GET /metrics`).
+pub struct HttpResponsePrometheus(pub String);
+
+impl dropshot::HttpResponse for HttpResponsePrometheus {
+    fn to_result(self) -> Result<http::Response<dropshot::Body>, HttpError> {
+        http::Response::builder()
+            .status(StatusCode::OK)
+            .header(http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+            .body(dropshot::Body::from(self.0))
+            .map_err(|e| HttpError::for_internal_error(e.to_string()))
+    }
+
+    fn response_metadata() -> ApiEndpointResponse {
+        ApiEndpointResponse {
+            schema: None,
+            headers: Vec::new(),
+            success: Some(StatusCode::OK),
+            description: Some("Prometheus text exposition format 0.0.4".to_string()),
+        }
+    }
+
+    fn status_code(&self) -> StatusCode {
+        StatusCode::OK
+    }
+}

@@ -26,6 +26,7 @@ pub mod host;
 pub mod http_entrypoints;
 pub mod jobs;
 pub mod logging;
+pub mod metrics;
 pub mod storage;
 
 use std::net::SocketAddr;

@@ -146,8 +146,21 @@ impl Contract {
                     }
                     validate_json(doc, schema, body).map_err(at)?;
                 }
-                None if body.is_empty() => {}
-                None => return Err(at("a body where the document has none".into())),
+                None => {
+                    // A documented non-JSON body (the metrics text, an event stream): the
+                    // content type must be the documented one; there is no schema to check.
+                    let documented: Vec<&String> =
+                        response["content"].as_object().map(|c| c.keys().collect()).unwrap_or_default();
+                    let content_type =
+                        headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+                    if documented.is_empty() {
+                        if !body.is_empty() {
+                            return Err(at("a body where the document has none".into()));
+                        }
+                    } else if !documented.iter().any(|m| content_type.starts_with(m.as_str())) {
+                        return Err(at(format!("content-type {content_type:?}, documented {documented:?}")));
+                    }
+                }
             }
         }
         Ok(())

@@ -69,6 +69,13 @@ impl DokkuProApi for DokkuProApiImpl {
         }))
     }
 
+    async fn get_metrics(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<responses::HttpResponsePrometheus, ApiError> {
+        let host = &rqctx.context().host;
+        Ok(responses::HttpResponsePrometheus(crate::metrics::render(host).await))
+    }
+
     async fn get_open_api_document(
         rqctx: RequestContext<Self::Context>,
     ) -> Result<HttpResponseOk<Map<String, Value>>, ApiError> {

@@ -85,3 +85,27 @@ async fn health_answers_without_credentials() {
     assert!(server.sim().invocations().len() <= 1, "{:?}", server.sim().invocations());
     server.finish().await;
 }
+
+#[tokio::test]
+async fn metrics_count_the_dokku_commands_without_credentials() {
+    let server = TestServer::start().await;
+    let read = |r: &dokku_pro_tests::harness::RawResponse| -> u64 {
+        let text = String::from_utf8_lossy(&r.body).into_owned();
+        text.lines()
+            .find_map(|l| l.strip_prefix("dokku_commands_total "))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no counter in {text}"))
+    };
+    let r = server.raw("GET", "/@api/metrics", &[], b"").await;
+    assert_eq!(r.status, 200);
+    assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let before = read(&r);
+    let bearer = format!("Bearer {}", server.token().await);
+    assert_eq!(server.api(&bearer, "GET", "/@api/apps", None).await.status, 200);
+    let after = read(&server.raw("GET", "/@api/metrics", &[], b"").await);
+    assert_eq!(after - before, 1, "getApps costs one Dokku call");
+    let text = String::from_utf8_lossy(&server.raw("GET", "/@api/metrics", &[], b"").await.body).into_owned();
+    assert!(text.contains("dokku_host_up 1"), "{text}");
+    assert!(text.contains("dokku_version=\"0.38.27\""), "{text}");
+    server.finish().await;
+}

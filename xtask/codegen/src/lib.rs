@@ -77,10 +77,13 @@ impl Default for Options {
                 "login".to_string(),
                 "crate::responses::TokenResponse".to_string(),
             )],
-            raw_responses: vec![(
-                "getQueueJobOutput".to_string(),
-                "crate::responses::HttpResponseEventStream".to_string(),
-            )],
+            raw_responses: vec![
+                (
+                    "getQueueJobOutput".to_string(),
+                    "crate::responses::HttpResponseEventStream".to_string(),
+                ),
+                ("getMetrics".to_string(), "crate::responses::HttpResponsePrometheus".to_string()),
+            ],
             optional_bodies: vec!["login".to_string()],
             example_defaults: vec![
                 "/Token/properties/attributes/properties/refresh_token/default".to_string(),
