@@ -47,18 +47,16 @@ fn app(name: &str, locked: bool) -> App {
 /// Whether the app is locked: `apps:report <app> --format json` (exit 20 = 404).
 async fn is_locked(host: &Host, name: &str) -> Result<bool, AppError> {
     let cmd = DokkuCommand::new("apps:report").arg(name).arg("--format").arg("json");
-    let out = host.run(&cmd).await?;
-    let report = parse_app_report_json(&out.stdout).map_err(|e| HostError::unreadable(&cmd, e))?;
-    Ok(report.locked)
+    Ok(host.query(&cmd, parse_app_report_json).await?.locked)
 }
 
 /// `GET /apps`: every app with its lock state, in one Dokku call (see the module docs).
 pub async fn list(host: &Host, _actor: &Actor) -> Result<Vec<App>, AppError> {
     let cmd = DokkuCommand::new("apps:report").arg("--format").arg("json");
-    let out = host.run(&cmd).await?;
+    let stdout = host.query(&cmd, |s| Ok::<_, HostError>(s.to_string())).await?;
     let mut apps = Vec::new();
     // A warning line (` !     `) shows up here only when a pty merged the streams.
-    for line in out.stdout.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('!')) {
+    for line in stdout.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('!')) {
         let report = parse_app_report_json(line).map_err(|e| HostError::unreadable(&cmd, e))?;
         let name = report
             .dir

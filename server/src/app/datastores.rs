@@ -64,13 +64,8 @@ pub async fn installed(host: &Host) -> Result<Vec<String>, AppError> {
     } else {
         DokkuCommand::new("plugin:list")
     };
-    let out = host.run(&cmd).await?;
-    let plugins = if json {
-        parse_plugin_list_json(&out.stdout)
-    } else {
-        parse_plugin_list_text(&out.stdout)
-    }
-    .map_err(|e| unreadable(&cmd, e))?;
+    let parse = if json { parse_plugin_list_json } else { parse_plugin_list_text };
+    let plugins = host.query(&cmd, parse).await?;
     let mut names: Vec<String> =
         plugins.into_iter().filter(|p| p.enabled && is_official(&p.name)).map(|p| p.name).collect();
     names.sort();

@@ -51,14 +51,10 @@ fn domain(app: &str, name: &str) -> Domain {
 async fn vhosts(host: &Host, app: &str) -> Result<Vec<String>, AppError> {
     if host.version().has_domains_json() {
         let cmd = DokkuCommand::new("domains:report").arg(app).arg("--format").arg("json");
-        let out = host.run(&cmd).await?;
-        let report =
-            parse_domains_report_json(&out.stdout).map_err(|e| HostError::unreadable(&cmd, e))?;
-        Ok(report.app_vhosts)
+        Ok(host.query(&cmd, parse_domains_report_json).await?.app_vhosts)
     } else {
         let cmd = DokkuCommand::new("domains:report").arg(app).arg("--domains-app-vhosts");
-        let out = host.run(&cmd).await?;
-        Ok(parse_domains_app_vhosts(&out.stdout))
+        Ok(host.query(&cmd, |s| Ok::<_, HostError>(parse_domains_app_vhosts(s))).await?)
     }
 }
 

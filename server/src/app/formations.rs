@@ -30,7 +30,7 @@ use crate::host::parse::{
     ProcessScale, ResourceKind, ResourceName, ResourceSetting, parse_ps_scale_json,
     parse_ps_scale_quiet,
 };
-use crate::host::{DokkuCommand, Host, HostError};
+use crate::host::{DokkuCommand, Host};
 use crate::jobs::{ApplyAction, Enqueued, Jobs};
 
 /// The largest count the API sets (Dokku has no limit; thousands of containers of one type
@@ -124,10 +124,8 @@ async fn scales(host: &Host, app: &str) -> Result<Vec<ProcessScale>, AppError> {
     } else {
         DokkuCommand::new("ps:scale").arg(app).global_flag("--quiet")
     };
-    let out = host.run(&cmd).await?;
-    let parsed =
-        if json { parse_ps_scale_json(&out.stdout) } else { parse_ps_scale_quiet(&out.stdout) };
-    parsed.map_err(|e| HostError::unreadable(&cmd, e).into())
+    let parse = if json { parse_ps_scale_json } else { parse_ps_scale_quiet };
+    Ok(host.query(&cmd, parse).await?)
 }
 
 /// `GET /apps/{appId}/formations`: two Dokku calls.

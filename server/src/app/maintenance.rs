@@ -11,7 +11,7 @@ use super::validate;
 use super::{AppError, plugin_error};
 use crate::auth::Actor;
 use crate::host::parse::parse_maintenance_enabled;
-use crate::host::{DokkuCommand, Host, HostError};
+use crate::host::{DokkuCommand, Host};
 
 fn maintenance(app: &str, enabled: bool) -> Maintenance {
     Maintenance {
@@ -28,9 +28,8 @@ fn maintenance(app: &str, enabled: bool) -> Maintenance {
 pub async fn get(host: &Host, _actor: &Actor, app: &str) -> Result<Vec<Maintenance>, AppError> {
     validate::existing_app_name(app)?;
     let cmd = DokkuCommand::new("maintenance:report").arg(app).arg("--maintenance-enabled");
-    let out = host.run(&cmd).await.map_err(|e| plugin_error(e, app))?;
     let enabled =
-        parse_maintenance_enabled(&out.stdout).map_err(|e| HostError::unreadable(&cmd, e))?;
+        host.query(&cmd, parse_maintenance_enabled).await.map_err(|e| plugin_error(e, app))?;
     Ok(vec![maintenance(app, enabled)])
 }
 

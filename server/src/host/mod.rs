@@ -48,6 +48,10 @@ pub struct Host {
     root: Option<Arc<dyn Executor>>,
     version: DokkuVersion,
     app_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Read calls in flight, by read generation and argv (see [`Host::query`]).
+    flights: Mutex<HashMap<(u64, Vec<String>), Arc<tokio::sync::OnceCell<Output>>>>,
+    /// Bumped whenever an app mutation starts or ends.
+    generation: std::sync::atomic::AtomicU64,
     /// Dokku commands run so far (for metrics and the benchmark).
     commands_run: std::sync::atomic::AtomicU64,
     /// When the host last answered a reachability check, and whether it did.
@@ -89,6 +93,8 @@ impl Host {
             version,
             app_locks: Mutex::new(HashMap::new()),
             commands_run: std::sync::atomic::AtomicU64::new(0),
+            flights: Mutex::new(HashMap::new()),
+            generation: std::sync::atomic::AtomicU64::new(0),
             last_check: tokio::sync::Mutex::new(Some((std::time::Instant::now(), true))),
         })
     }
@@ -125,8 +131,13 @@ impl Host {
         self.commands_run.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Runs a command and reads its stdout with `parse`; output the parser cannot read is a
-    /// [`HostError::Parse`] naming the command.
+    /// Runs a read-only command and reads its stdout with `parse`; output the parser cannot read
+    /// is a [`HostError::Parse`] naming the command.
+    ///
+    /// Single flight: concurrent identical reads share one Dokku invocation. Nothing is cached
+    /// in time: a read joins only a call already in flight, and never one that started before a
+    /// mutation began or ended (see [`AppLock`]), so a client reads its own writes. A failed call
+    /// is not shared; each waiter then runs its own.
     pub async fn query<T, E>(
         &self,
         cmd: &DokkuCommand,
@@ -135,19 +146,43 @@ impl Host {
     where
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let out = self.run(cmd).await?;
+        let out = self.run_single_flight(cmd).await?;
         parse(&out.stdout).map_err(|e| HostError::unreadable(cmd, e))
+    }
+
+    async fn run_single_flight(&self, cmd: &DokkuCommand) -> Result<Output, HostError> {
+        if cmd.stdin_data().is_some() || cmd.needs_root() {
+            return self.run(cmd).await;
+        }
+        let key = (
+            self.generation.load(std::sync::atomic::Ordering::Acquire),
+            cmd.argv().iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        );
+        let cell = {
+            let mut flights = self.flights.lock().expect("the flight table is never poisoned");
+            flights.entry(key.clone()).or_default().clone()
+        };
+        let result = cell.get_or_try_init(|| self.run_raw(cmd)).await.cloned();
+        {
+            let mut flights = self.flights.lock().expect("the flight table is never poisoned");
+            if flights.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+                flights.remove(&key);
+            }
+        }
+        check_status(cmd, result?)
     }
 
     /// Holds the app's mutation lock: mutations of one app run one at a time in this process
     /// (Dokku's property and ENV writes are unlocked read-modify-write; dokku-host.md §9.10).
     /// Reads do not take it.
-    pub async fn lock_app(&self, app: &str) -> OwnedMutexGuard<()> {
+    pub async fn lock_app(&self, app: &str) -> AppLock<'_> {
         let lock = {
             let mut locks = self.app_locks.lock().expect("the app lock table is never poisoned");
             locks.entry(app.to_string()).or_default().clone()
         };
-        lock.lock_owned().await
+        let guard = lock.lock_owned().await;
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        AppLock { _guard: guard, generation: &self.generation }
     }
 
     /// Whether the host answers (`dokku version`), checked at most once per [`CHECK_PERIOD`];
@@ -170,6 +205,19 @@ impl Host {
         if let Some(root) = &self.root {
             root.close().await;
         }
+    }
+}
+
+/// A held app mutation lock. Taking it and letting it go both start a new read generation, so no
+/// read that began before or during the mutation is shared with one that begins after.
+pub struct AppLock<'a> {
+    _guard: OwnedMutexGuard<()>,
+    generation: &'a std::sync::atomic::AtomicU64,
+}
+
+impl Drop for AppLock<'_> {
+    fn drop(&mut self) {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 }
 
@@ -252,6 +300,59 @@ mod tests {
         assert!(!waiter.is_finished());
         drop(first);
         tokio::time::timeout(std::time::Duration::from_secs(1), waiter).await.unwrap().unwrap();
+    }
+
+    async fn slow_sim_host(
+        latency_ms: u64,
+    ) -> (Arc<Host>, Arc<dokku_sim::SimHost>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = Arc::new(
+            dokku_sim::SimHost::open(dir.path(), dokku_sim::SimOptions::default()).unwrap(),
+        );
+        let latency = std::time::Duration::from_millis(latency_ms);
+        let executor = Arc::new(simulated::SimExecutor::new(sim.clone(), latency));
+        (Arc::new(Host::connect(executor, None).await.unwrap()), sim, dir)
+    }
+
+    #[tokio::test]
+    async fn concurrent_identical_reads_share_one_invocation() {
+        let (host, sim, _dir) = slow_sim_host(200).await;
+        sim.run(&["apps:create", "a"], None);
+        let before = host.commands_run();
+        let read = DokkuCommand::new("config:export").with_args(["--format", "json", "a"]);
+        let reads = (0..10).map(|_| {
+            let (host, read) = (host.clone(), read.clone());
+            tokio::spawn(async move { host.query(&read, parse::parse_config_export_json).await })
+        });
+        for r in futures::future::join_all(reads).await {
+            assert!(r.unwrap().unwrap().is_empty());
+        }
+        assert_eq!(host.commands_run() - before, 1, "ten concurrent reads, one Dokku call");
+        // Nothing is cached: the next read runs again.
+        host.query(&read, parse::parse_config_export_json).await.unwrap();
+        assert_eq!(host.commands_run() - before, 2);
+    }
+
+    #[tokio::test]
+    async fn a_read_after_a_write_never_joins_an_older_read() {
+        let (host, sim, _dir) = slow_sim_host(300).await;
+        sim.run(&["apps:create", "a"], None);
+        let read = DokkuCommand::new("config:export").with_args(["--format", "json", "a"]);
+        let before = host.commands_run();
+        let early = {
+            let (host, read) = (host.clone(), read.clone());
+            tokio::spawn(async move { host.query(&read, parse::parse_config_export_json).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        {
+            let _lock = host.lock_app("a").await;
+            sim.run(&["config:set", "--no-restart", "a", "K=v"], None);
+        }
+        // Started after the write: must see it, though the early read is still in flight.
+        let late = host.query(&read, parse::parse_config_export_json).await.unwrap();
+        assert_eq!(late.get("K").map(String::as_str), Some("v"));
+        early.await.unwrap().unwrap();
+        assert_eq!(host.commands_run() - before, 2, "the late read ran its own call");
     }
 
     #[test]

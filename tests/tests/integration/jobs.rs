@@ -10,7 +10,7 @@ use dokku_pro_server::auth::Actor;
 use dokku_pro_server::jobs::{ApplyAction, Enqueued, JobId};
 use dokku_pro_tests::client::types;
 use dokku_pro_tests::harness::TestServer;
-use dokku_sim::{Effect, Injection, SimOutcome};
+use dokku_sim::{Effect, Injection};
 use serde_json::Value;
 
 fn admin() -> Actor {
@@ -18,8 +18,7 @@ fn admin() -> Actor {
 }
 
 fn create_app(server: &TestServer, app: &str, deployed: bool) {
-    let out = server.sim().run(&["apps:create", app], None);
-    assert!(matches!(out, SimOutcome::Completed(ref o) if o.status == 0), "{out:?}");
+    server.dokku(&["apps:create", app]);
     if deployed {
         server.sim().mark_deployed(app, &["web", "worker"]).unwrap();
     }
@@ -39,34 +38,6 @@ async fn enqueue(server: &TestServer, app: &str, action: ApplyAction, request: &
     server.jobs().enqueue(app, action, request, &admin()).await.unwrap()
 }
 
-/// `GET <path>` (which starts with `/@api`, and may have a query) through the validating proxy.
-async fn get(server: &TestServer, bearer: &str, path: &str) -> (u16, Value) {
-    let path = path.strip_prefix(dokku_pro_api::BASE_PATH).expect("an API path");
-    let response = reqwest::Client::new()
-        .get(format!("{}{path}", server.base_url()))
-        .header("authorization", bearer)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let body = response.bytes().await.unwrap();
-    let json = if body.is_empty() { Value::Null } else { serde_json::from_slice(&body).unwrap() };
-    (status, json)
-}
-
-/// Polls `GET <location>` until the job has ended; returns its `data`.
-async fn wait_ended(server: &TestServer, bearer: &str, location: &str) -> Value {
-    for _ in 0..400 {
-        let (status, body) = get(server, bearer, location).await;
-        assert_eq!(status, 200, "{body}");
-        if matches!(body["data"]["attributes"]["state"].as_str(), Some("completed" | "failed")) {
-            return body["data"].clone();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{location} did not end within 20 s");
-}
-
 fn subcommands(server: &TestServer, subcommand: &str) -> usize {
     server.sim().invocations().iter().filter(|i| i.argv.iter().any(|a| a == subcommand)).count()
 }
@@ -77,8 +48,8 @@ async fn get_queue_job_follows_a_job_to_completion() {
     let client = server.client().await;
     create_app(&server, "node-js-app", true);
     let job = enqueue(&server, "node-js-app", ApplyAction::Rebuild, "req-abc").await;
-    let bearer = format!("Bearer {}", server.token().await);
-    let data = wait_ended(&server, &bearer, &job.content_location()).await;
+    let bearer = server.bearer().await;
+    let data = server.wait_job(&bearer, &job.content_location()).await;
     assert_eq!(data["id"], job.id.to_string());
 
     // Through the client generated from the seed: every field of QueueJob.
@@ -103,22 +74,23 @@ async fn get_queue_job_follows_a_job_to_completion() {
 #[tokio::test]
 async fn unknown_and_malformed_job_ids() {
     let server = start(0, 20).await;
-    let bearer = format!("Bearer {}", server.token().await);
+    let bearer = server.bearer().await;
     server.sim().clear_invocations();
-    let (status, body) = get(&server, &bearer, "/@api/queueJobs/abc").await;
-    assert_eq!(status, 400);
+    let r = server.api(&bearer, "GET", "/@api/queueJobs/abc", None).await;
+    assert_eq!(r.status, 400);
     assert_eq!(
-        body["errors"][0]["title"],
+        r.json()["errors"][0]["title"],
         "invalid queue job id \"abc\": a queue job id is a positive integer"
     );
     for bad in ["-1", "1.5", "%201"] {
-        assert_eq!(get(&server, &bearer, &format!("/@api/queueJobs/{bad}")).await.0, 400, "{bad}");
+        let r = server.api(&bearer, "GET", &format!("/@api/queueJobs/{bad}"), None).await;
+        assert_eq!(r.status, 400, "{bad}");
     }
     for unknown in ["0", "12345", "99999999999999999999999"] {
-        let (status, body) = get(&server, &bearer, &format!("/@api/queueJobs/{unknown}")).await;
-        assert_eq!(status, 404, "{unknown}: {body}");
+        let r = server.api(&bearer, "GET", &format!("/@api/queueJobs/{unknown}"), None).await;
+        assert_eq!(r.status, 404, "{unknown}: {}", r.text());
     }
-    let (_, body) = get(&server, &bearer, "/@api/queueJobs/12345").await;
+    let body = server.api(&bearer, "GET", "/@api/queueJobs/12345", None).await.json();
     assert_eq!(body["errors"][0]["title"], "queue job 12345 does not exist");
     // Without credentials: 401, before anything is looked up.
     assert_eq!(server.raw("GET", "/@api/queueJobs/1", &[], b"").await.status, 401);
@@ -128,13 +100,14 @@ async fn unknown_and_malformed_job_ids() {
 
 #[tokio::test]
 async fn ten_changes_in_a_burst_run_as_one_job() {
-    // A slow host keeps the app busy with a first job while the burst arrives.
-    let server = start(100, 20).await;
+    // A slow host keeps the app busy with a first job while the burst arrives (its two commands
+    // take 0.8 s, ample for ten enqueues even on a loaded 2-core machine).
+    let server = start(400, 20).await;
     create_app(&server, "busy", true);
     let first = enqueue(&server, "busy", ApplyAction::Restart, "req-first").await;
-    let bearer = format!("Bearer {}", server.token().await);
+    let bearer = server.bearer().await;
     for _ in 0..200 {
-        let (_, body) = get(&server, &bearer, &first.content_location()).await;
+        let body = server.api(&bearer, "GET", &first.content_location(), None).await.json();
         let message = body["data"]["attributes"]["status_message"].as_str().unwrap().to_string();
         if message.starts_with("Picked up") || message.starts_with("Running") {
             break;
@@ -150,14 +123,14 @@ async fn ten_changes_in_a_burst_run_as_one_job() {
     assert!(burst.iter().all(|j| j.id == burst[0].id), "{burst:?}");
     assert_ne!(burst[0].id, first.id, "the running job cannot take changes made after it started");
     for job in &burst {
-        let data = wait_ended(&server, &bearer, &job.content_location()).await;
+        let data = server.wait_job(&bearer, &job.content_location()).await;
         assert_eq!(data["attributes"]["state"], "completed", "{data}");
         assert_eq!(
             data["attributes"]["command"],
             serde_json::json!(["dokku", "ps:rebuild", "busy"])
         );
     }
-    wait_ended(&server, &bearer, &first.content_location()).await;
+    server.wait_job(&bearer, &first.content_location()).await;
     assert_eq!(subcommands(&server, "ps:restart"), 1, "the first job");
     assert_eq!(subcommands(&server, "ps:rebuild"), 1, "one job for the whole burst");
     // Serialized: the burst's job started only after the first one's command had finished.
@@ -194,9 +167,9 @@ async fn a_deploy_lock_is_retried_and_a_permanent_one_fails_with_the_reason() {
     });
     let twice = enqueue(&server, "locked-twice", ApplyAction::Rebuild, "r1").await;
     let forever = enqueue(&server, "locked-forever", ApplyAction::Rebuild, "r2").await;
-    let bearer = format!("Bearer {}", server.token().await);
+    let bearer = server.bearer().await;
 
-    let data = wait_ended(&server, &bearer, &twice.content_location()).await;
+    let data = server.wait_job(&bearer, &twice.content_location()).await;
     assert_eq!(data["attributes"]["state"], "completed", "{data}");
     assert_eq!(data["attributes"]["retry_count"], 2);
     assert_eq!(
@@ -204,7 +177,7 @@ async fn a_deploy_lock_is_retried_and_a_permanent_one_fails_with_the_reason() {
         "Completed: `dokku ps:rebuild locked-twice` succeeded (after 2 retries)"
     );
 
-    let data = wait_ended(&server, &bearer, &forever.content_location()).await;
+    let data = server.wait_job(&bearer, &forever.content_location()).await;
     assert_eq!(data["attributes"]["state"], "failed", "{data}");
     assert_eq!(data["attributes"]["retry_count"], 3);
     assert_eq!(
@@ -221,8 +194,8 @@ async fn a_never_deployed_app_completes_with_a_note() {
     let server = start(0, 20).await;
     create_app(&server, "fresh", false);
     let job = enqueue(&server, "fresh", ApplyAction::Rebuild, "r").await;
-    let bearer = format!("Bearer {}", server.token().await);
-    let data = wait_ended(&server, &bearer, &job.content_location()).await;
+    let bearer = server.bearer().await;
+    let data = server.wait_job(&bearer, &job.content_location()).await;
     assert_eq!(data["attributes"]["state"], "completed");
     assert_eq!(
         data["attributes"]["status_message"],
@@ -238,7 +211,7 @@ async fn list_filters_newest_first_and_pages() {
     create_app(&server, "a1", true);
     create_app(&server, "a2", true);
     let mut jobs: Vec<JobId> = Vec::new();
-    let bearer = format!("Bearer {}", server.token().await);
+    let bearer = server.bearer().await;
     // Each waits for the previous one, so none coalesces: five jobs.
     for (app, action) in [
         ("a1", ApplyAction::Restart),
@@ -248,7 +221,7 @@ async fn list_filters_newest_first_and_pages() {
         ("a2", ApplyAction::Rebuild),
     ] {
         let job = enqueue(&server, app, action, "r").await;
-        wait_ended(&server, &bearer, &job.content_location()).await;
+        server.wait_job(&bearer, &job.content_location()).await;
         jobs.push(job.id);
     }
     server.sim().clear_invocations();
@@ -262,22 +235,25 @@ async fn list_filters_newest_first_and_pages() {
     };
     let s = |id: JobId| id.to_string();
 
-    let (status, body) = get(&server, &bearer, "/@api/queueJobs").await;
-    assert_eq!(status, 200, "{body}");
+    let r = server.api(&bearer, "GET", "/@api/queueJobs", None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body = r.json();
     assert_eq!(ids(&body), [s(jobs[4]), s(jobs[3]), s(jobs[2]), s(jobs[1]), s(jobs[0])]);
     assert!(body.get("links").is_none(), "one page: {body}");
 
-    let (_, body) = get(&server, &bearer, "/@api/queueJobs?app=a1&limit=2").await;
+    let body = server.api(&bearer, "GET", "/@api/queueJobs?app=a1&limit=2", None).await.json();
     assert_eq!(ids(&body), [s(jobs[3]), s(jobs[2])]);
     let next = body["links"]["next"].as_str().unwrap().to_string();
     assert_eq!(next, format!("/@api/queueJobs?before={}&limit=2&app=a1", jobs[2]));
-    let (_, body) = get(&server, &bearer, &next).await;
+    let body = server.api(&bearer, "GET", &next, None).await.json();
     assert_eq!(ids(&body), [s(jobs[0])]);
     assert!(body.get("links").is_none());
 
-    let (_, body) = get(&server, &bearer, "/@api/queueJobs?state=pending,retrying").await;
+    let body =
+        server.api(&bearer, "GET", "/@api/queueJobs?state=pending,retrying", None).await.json();
     assert_eq!(ids(&body), Vec::<String>::new());
-    let (_, body) = get(&server, &bearer, "/@api/queueJobs?state=completed&app=a2").await;
+    let body =
+        server.api(&bearer, "GET", "/@api/queueJobs?state=completed&app=a2", None).await.json();
     assert_eq!(ids(&body), [s(jobs[4]), s(jobs[1])]);
 
     for (query, title) in [
@@ -287,10 +263,10 @@ async fn list_filters_newest_first_and_pages() {
         ("app=Bad_App!", ""),
         ("state=canceled", ""),
     ] {
-        let (status, body) = get(&server, &bearer, &format!("/@api/queueJobs?{query}")).await;
-        assert_eq!(status, 400, "{query}: {body}");
+        let r = server.api(&bearer, "GET", &format!("/@api/queueJobs?{query}"), None).await;
+        assert_eq!(r.status, 400, "{query}: {}", r.text());
         if !title.is_empty() {
-            assert_eq!(body["errors"][0]["title"], title);
+            assert_eq!(r.json()["errors"][0]["title"], title);
         }
     }
     assert!(server.sim().invocations().is_empty(), "listing jobs costs no Dokku call");
@@ -310,7 +286,7 @@ async fn only_a_job_that_has_not_started_can_be_canceled() {
     let running = enqueue(&server, "slow", ApplyAction::Rebuild, "r1").await;
     let waiting = enqueue(&server, "slow", scale(&[("web", 3)]), "r2").await;
     assert_ne!(running.id, waiting.id);
-    let bearer = format!("Bearer {}", server.token().await);
+    let bearer = server.bearer().await;
     let headers = [("authorization", bearer.as_str())];
     let delete = |path: String| {
         let server = &server;
@@ -321,7 +297,7 @@ async fn only_a_job_that_has_not_started_can_be_canceled() {
     };
     // Wait until the first job runs.
     for _ in 0..200 {
-        let (_, body) = get(&server, &bearer, &running.content_location()).await;
+        let body = server.api(&bearer, "GET", &running.content_location(), None).await.json();
         if body["data"]["attributes"]["status_message"].as_str().unwrap().starts_with("Running") {
             break;
         }
@@ -344,7 +320,7 @@ async fn only_a_job_that_has_not_started_can_be_canceled() {
     assert_eq!(delete("/@api/queueJobs/424242".into()).await.0, 404);
     assert_eq!(delete("/@api/queueJobs/x1".into()).await.0, 400);
 
-    let data = wait_ended(&server, &bearer, &running.content_location()).await;
+    let data = server.wait_job(&bearer, &running.content_location()).await;
     assert_eq!(data["attributes"]["state"], "completed");
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(subcommands(&server, "ps:scale"), 0, "the canceled job never ran");
@@ -443,7 +419,7 @@ async fn the_output_stream_is_live_and_resumes_without_gaps_or_repeats() {
             break;
         }
     }
-    let (_, body) = get(&server, &bearer, &job.content_location()).await;
+    let body = server.api(&bearer, "GET", &job.content_location(), None).await.json();
     assert_eq!(body["data"]["attributes"]["state"], "retrying", "the events came while it ran");
     assert!(seen.iter().any(|e| e.event == "stdout" && e.data.contains("deploy lock")), "{seen:?}");
     drop(stream);
