@@ -203,7 +203,7 @@ async fn bench_one(
     let job = client
         .post(format!("{base}/envs"))
         .bearer_auth(&token)
-        .json(&serde_json::json!({"data": {"type": "envs", "attributes": {"app_id": "app-001", "name": "K", "value": "v"}}}))
+        .json(&serde_json::json!({"data": {"type": "envs", "attributes": {"app_id": "app-001", "key": "K", "value": "v"}}}))
         .send()
         .await?;
     let job_path = job
@@ -224,7 +224,7 @@ async fn bench_one(
             method: "POST",
             path: "/envs".into(),
             body: Some(
-                serde_json::json!({"data": {"type": "envs", "attributes": {"app_id": "app-002", "name": "BENCH", "value": "1"}}})
+                serde_json::json!({"data": {"type": "envs", "attributes": {"app_id": "app-002", "key": "BENCH", "value": "1"}}})
                     .to_string(),
             ),
         },
