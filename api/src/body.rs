@@ -24,7 +24,7 @@ impl<T> OptionalBody<T> {
 
 /// Whether a `Content-Type` names JSON (`application/json`, `application/vnd.api+json`, with or
 /// without parameters). A missing one is taken as JSON, as dropshot does.
-fn is_json(content_type: Option<&str>) -> bool {
+pub fn is_json(content_type: Option<&str>) -> bool {
     let Some(ct) = content_type else { return true };
     let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     essence == "application/json"

@@ -8,6 +8,8 @@
 //! * every error body becomes the spec's envelope `{"errors":[{"status","title"}]}`;
 //! * a body over the limit is 413 (refused before it is read when `Content-Length` says so; dropshot
 //!   says 400 for a streamed one, which is rewritten);
+//! * a JSON body for an operation that takes one is read here and refused (400) unless it is one
+//!   JSON value with objects and arrays where the schema has them ([`crate::body_shape`]);
 //! * 401 gets `WWW-Authenticate`; an error carrying `meta.retry_after` (429, 503) gets
 //!   `Retry-After`;
 //! * the client's address travels to dropshot in a header authenticated by a per-process random
@@ -56,7 +58,8 @@ pub struct Front {
 
 struct State {
     front: Front,
-    client: Client<HttpConnector, Incoming>,
+    client: Client<HttpConnector, FrontBody>,
+    bodies: crate::body_shape::BodyShapes,
 }
 
 /// Serves connections from `listener` until `shutdown` turns true, then lets requests in flight
@@ -74,7 +77,8 @@ pub async fn serve(
     let client = Client::builder(TokioExecutor::new())
         .pool_idle_timeout(Duration::from_secs(60))
         .build(connector);
-    let state = Arc::new(State { front, client });
+    let bodies = crate::body_shape::BodyShapes::from_openapi(dokku_pro_api::openapi::document());
+    let state = Arc::new(State { front, client, bodies });
     let graceful = GracefulShutdown::new();
     let http = hyper::server::conn::http1::Builder::new();
     loop {
@@ -146,6 +150,10 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
     }
 
     let (mut parts, body) = req.into_parts();
+    let body = match checked_body(state, &parts, body).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
     let path_and_query = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
     parts.uri = match format!("http://{}{}", state.front.upstream, path_and_query).parse() {
         Ok(uri) => uri,
@@ -218,6 +226,37 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
         add_challenges(response.headers_mut(), &method, &path);
     }
     response
+}
+
+/// The request body to forward: a JSON body for an operation that takes one is read (within the
+/// size limit) and checked first; anything else streams through untouched.
+async fn checked_body(
+    state: &State,
+    parts: &http::request::Parts,
+    body: Incoming,
+) -> Result<FrontBody, Response<FrontBody>> {
+    let content_type = parts.headers.get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or(""));
+    // dropshot reads a missing content type as JSON, and `application/*+json` as JSON too.
+    let json = dokku_pro_api::body::is_json(content_type);
+    if !json || !state.bodies.applies(&parts.method, parts.uri.path()) {
+        return Ok(Either::Left(body));
+    }
+    let limit = state.front.max_body_bytes;
+    let bytes = match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            let title = body_too_large_title(limit);
+            return Err(envelope_response(StatusCode::PAYLOAD_TOO_LARGE, &title, None));
+        }
+        Err(_) => {
+            let title = "the request body could not be read";
+            return Err(envelope_response(StatusCode::BAD_REQUEST, title, None));
+        }
+    };
+    if let Err(title) = state.bodies.check(&parts.method, parts.uri.path(), &bytes) {
+        return Err(envelope_response(StatusCode::BAD_REQUEST, &title, None));
+    }
+    Ok(Either::Right(Full::new(bytes)))
 }
 
 /// `login` takes Basic or Bearer; everything else Bearer.

@@ -18,6 +18,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod body_shape;
 pub mod config;
 pub mod context;
 pub mod error;

@@ -3,7 +3,8 @@
 //! documented additions). A 501 is accepted only from an operation listed in
 //! `tests/output/unimplemented-operations.txt`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{Value, json};
 
@@ -149,16 +150,22 @@ impl Contract {
                 None => {
                     // A documented non-JSON body (the metrics text, an event stream): the
                     // content type must be the documented one; there is no schema to check.
-                    let documented: Vec<&String> =
-                        response["content"].as_object().map(|c| c.keys().collect()).unwrap_or_default();
-                    let content_type =
-                        headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+                    let documented: Vec<&String> = response["content"]
+                        .as_object()
+                        .map(|c| c.keys().collect())
+                        .unwrap_or_default();
+                    let content_type = headers
+                        .get(http::header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
                     if documented.is_empty() {
                         if !body.is_empty() {
                             return Err(at("a body where the document has none".into()));
                         }
                     } else if !documented.iter().any(|m| content_type.starts_with(m.as_str())) {
-                        return Err(at(format!("content-type {content_type:?}, documented {documented:?}")));
+                        return Err(at(format!(
+                            "content-type {content_type:?}, documented {documented:?}"
+                        )));
                     }
                 }
             }
@@ -189,11 +196,7 @@ fn check_envelope(status: u16, body: &[u8]) -> Result<(), String> {
 pub fn validate_json(doc: &Value, schema: &Value, body: &[u8]) -> Result<(), String> {
     let instance: Value = serde_json::from_slice(body)
         .map_err(|e| format!("the body is not JSON ({e}): {}", String::from_utf8_lossy(body)))?;
-    let mut root = schema.clone();
-    if let Value::Object(map) = &mut root {
-        map.insert("components".into(), doc["components"].clone());
-    }
-    let validator = jsonschema::validator_for(&root).map_err(|e| format!("bad schema: {e}"))?;
+    let validator = compiled(doc, schema)?;
     let errors: Vec<String> =
         validator.iter_errors(&instance).map(|e| format!("{e} at {}", e.instance_path)).collect();
     if errors.is_empty() {
@@ -201,6 +204,28 @@ pub fn validate_json(doc: &Value, schema: &Value, body: &[u8]) -> Result<(), Str
     } else {
         Err(format!("{} (body: {instance})", errors.join("; ")))
     }
+}
+
+/// The validator for `schema` in `doc`, compiled once per test binary: compiling one (with all of
+/// `components`) costs several times what the request did, and every response is checked. The
+/// documents are fixed, so `info` (which tells the seed from the served one) and the schema's
+/// text identify it.
+fn compiled(doc: &Value, schema: &Value) -> Result<Arc<jsonschema::Validator>, String> {
+    type Cache = Mutex<HashMap<(String, String), Arc<jsonschema::Validator>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let key = (doc["info"].to_string(), schema.to_string());
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(validator) = cache.lock().expect("not poisoned").get(&key) {
+        return Ok(validator.clone());
+    }
+    let mut root = schema.clone();
+    if let Value::Object(map) = &mut root {
+        map.insert("components".into(), doc["components"].clone());
+    }
+    let validator =
+        Arc::new(jsonschema::validator_for(&root).map_err(|e| format!("bad schema: {e}"))?);
+    cache.lock().expect("not poisoned").insert(key, validator.clone());
+    Ok(validator)
 }
 
 #[cfg(test)]

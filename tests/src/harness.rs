@@ -36,6 +36,16 @@ impl RawResponse {
     pub fn error_title(&self) -> String {
         self.json()["errors"][0]["title"].as_str().unwrap_or_default().to_string()
     }
+
+    /// The body as text (lossily), for failure messages.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The value of the header `name`, if the response has it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().expect("an ASCII header value"))
+    }
 }
 
 struct Shared {
@@ -182,6 +192,11 @@ impl TestServer {
         response.json()["id"].as_str().expect("the token id").to_string()
     }
 
+    /// A fresh access token for admin as an `authorization` value: `Bearer ...`.
+    pub async fn bearer(&self) -> String {
+        format!("Bearer {}", self.token().await)
+    }
+
     /// `http://127.0.0.1:PORT/@api` through the validating proxy.
     pub fn base_url(&self) -> String {
         format!("http://{}{}", self.proxy_addr, dokku_pro_api::BASE_PATH)
@@ -295,7 +310,7 @@ impl TestServer {
     pub async fn wait_job(&self, bearer: &str, location: &str) -> serde_json::Value {
         for _ in 0..400 {
             let r = self.api(bearer, "GET", location, None).await;
-            assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+            assert_eq!(r.status, 200, "{}", r.text());
             let body = r.json();
             if matches!(body["data"]["attributes"]["state"].as_str(), Some("completed" | "failed"))
             {

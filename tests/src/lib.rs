@@ -8,6 +8,7 @@ pub mod client {
 }
 
 pub mod contract;
+pub mod fixtures;
 pub mod harness;
 
 /// The workspace root (for `spec/`, `tests/output/`, ...).

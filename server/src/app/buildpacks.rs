@@ -67,9 +67,9 @@ pub fn buildpack_value(value: &str) -> Result<(), Invalid> {
 
 fn shorthand_parts(value: &str) -> Option<(&str, &str)> {
     let (org, name) = value.split_once('/')?;
+    // Dokku's `^[\w-]+/[\w-]+$` (Go's `\w` is ASCII): no `.`, so no `../..` passes for one.
     let part_ok = |s: &str| {
-        !s.is_empty()
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
     };
     (part_ok(org) && part_ok(name)).then_some((org, name))
 }
@@ -187,6 +187,10 @@ mod tests {
             "a b/c",
             "https://x/$(id)",
             "heroku/a;b",
+            "../..",
+            "heroku/..",
+            "./x",
+            "heroku/a.b",
         ] {
             assert!(buildpack_value(bad).is_err(), "{bad}");
         }

@@ -215,6 +215,25 @@ pub fn password(password: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// The plugin drops a user's `htpasswd` line with `sed "/^<name>:/d"` (on add, to replace it, and
+/// on remove), where each `.` of the name matches any character: changing `a.b` would also delete
+/// `axb`. Such a change is refused rather than made with that side effect.
+fn no_collateral(name: &str, users: &[String]) -> Result<(), AppError> {
+    let matched = |user: &str| {
+        user != name
+            && user.chars().count() == name.chars().count()
+            && user.chars().zip(name.chars()).all(|(u, n)| n == '.' || u == n)
+    };
+    match users.iter().find(|u| matched(u)) {
+        None => Ok(()),
+        Some(other) => Err(AppError::Invalid(format!(
+            "the http-auth plugin matches user names as patterns (`.` is any character), so \
+             changing {name} would also delete the user {other}: remove {other} first, or use a \
+             name without `.`"
+        ))),
+    }
+}
+
 /// Runs a user change, enabling auth around it when it is off (module docs).
 async fn change_user(
     host: &Host,
@@ -248,6 +267,7 @@ pub async fn add_user(
     if before.users.iter().any(|u| u == name) {
         return Err(AppError::Conflict(format!("user {name} already exists for {app}")));
     }
+    no_collateral(name, &before.users)?;
     let cmd = DokkuCommand::new("http-auth:add-user").arg(app).arg(name).secret_arg(pass);
     change_user(host, app, before.enabled, cmd).await?;
     Ok(user(app, name))
@@ -268,6 +288,7 @@ pub async fn set_password(
     if !before.users.iter().any(|u| u == name) {
         return Err(AppError::NotFound(format!("user {name} does not exist for {app}")));
     }
+    no_collateral(name, &before.users)?;
     let cmd = DokkuCommand::new("http-auth:add-user").arg(app).arg(name).secret_arg(pass);
     change_user(host, app, before.enabled, cmd).await?;
     Ok(user(app, name))
@@ -282,6 +303,7 @@ pub async fn remove_user(host: &Host, _actor: &Actor, id: &str) -> Result<(), Ap
     if !before.users.iter().any(|u| u == name) {
         return Err(AppError::NotFound(format!("user {name} does not exist for {app}")));
     }
+    no_collateral(name, &before.users)?;
     let cmd = DokkuCommand::new("http-auth:remove-user").arg(app).arg(name);
     change_user(host, app, before.enabled, cmd).await
 }
@@ -309,6 +331,16 @@ mod tests {
         ] {
             assert!(ip_or_cidr(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn dots_in_user_names_are_sed_wildcards() {
+        let users = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        assert!(no_collateral("a.b", &users(&["a.b", "abc", "a.bc"])).is_ok());
+        assert!(no_collateral("a.b", &users(&["axb"])).is_err());
+        assert!(no_collateral("..", &users(&["ab"])).is_err());
+        assert!(no_collateral("a-b", &users(&["axb"])).is_ok());
+        assert!(no_collateral("a.b", &users(&["aéb"])).is_err());
     }
 
     #[test]

@@ -509,10 +509,7 @@ fn split_image(image: &str) -> Result<(&str, Option<&str>), Invalid> {
         Some(colon) => (&image[..slash + colon], Some(&image[slash + colon + 1..])),
         None => (image, None),
     };
-    let name_ok = !name.is_empty()
-        && name.len() <= 255
-        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "._/:-".contains(c));
+    let name_ok = name.len() <= 255 && image_name_ok(name);
     let tag_ok = tag.is_none_or(|t| {
         !t.is_empty()
             && t.len() <= 128
@@ -520,6 +517,60 @@ fn split_image(image: &str) -> Result<(&str, Option<&str>), Invalid> {
             && t.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
     });
     if name_ok && tag_ok { Ok((name, tag)) } else { Err(bad()) }
+}
+
+/// Docker's reference grammar for a repository name: an optional registry (`host[:port]`, told
+/// apart by a `.` or `:` or being `localhost`) and `/`-separated path components of lowercase
+/// letters and digits joined by `.`, `_`, `__` or dashes. So no component is empty, `.` or `..`
+/// (`postgres:16/../../etc/passwd` is no image), and nothing reads as a flag.
+fn image_name_ok(name: &str) -> bool {
+    let mut components: Vec<&str> = name.split('/').collect();
+    if components.len() > 1 && (components[0].contains(['.', ':']) || components[0] == "localhost")
+    {
+        let registry = components.remove(0);
+        let (host, port) = match registry.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (registry, None),
+        };
+        let host_ok = host.split('.').all(|label| {
+            !label.is_empty()
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
+        let port_ok = port
+            .is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()));
+        if !host_ok || !port_ok {
+            return false;
+        }
+    }
+    components.iter().all(|component| {
+        let alnum = |s: &str| {
+            !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        };
+        // Runs of lowercase letters and digits, separated by `.`, `_`, `__` or dashes.
+        let mut rest = *component;
+        loop {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit()))
+                .unwrap_or(rest.len());
+            if !alnum(&rest[..end]) {
+                return false;
+            }
+            rest = &rest[end..];
+            if rest.is_empty() {
+                return true;
+            }
+            let sep_end = rest
+                .find(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            let sep = &rest[..sep_end];
+            if !matches!(sep, "." | "_" | "__") && !sep.chars().all(|c| c == '-') {
+                return false;
+            }
+            rest = &rest[sep_end..];
+        }
+    })
 }
 
 /// The lock key of a service's mutations (no app name contains `:`, so none collides).
@@ -747,6 +798,25 @@ mod tests {
         assert_eq!(split_image("registry:5000/team/pg").unwrap(), ("registry:5000/team/pg", None));
         for bad in ["", ":16", "pg:", "pg@sha256:abc", "-pg", "pg:-x", "pg 16", "pg:1 6"] {
             assert!(split_image(bad).is_err(), "{bad}");
+        }
+        // Docker's grammar: no path-like components, lowercase repositories.
+        for bad in [
+            "postgres:16/../../etc/passwd",
+            "../../etc/passwd",
+            "pg/./x",
+            "pg//x",
+            "pg/",
+            "Postgres",
+            "pg-",
+            "pg..x",
+            "registry:5000:16/pg",
+            "registry:x/pg",
+            "-registry.io/pg",
+        ] {
+            assert!(split_image(bad).is_err(), "{bad}");
+        }
+        for ok in ["library/postgres:16", "ghcr.io/a_b/c--d:1", "localhost/pg", "team/a.b__c"] {
+            assert!(split_image(ok).is_ok(), "{ok}");
         }
     }
 

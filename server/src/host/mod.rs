@@ -49,7 +49,7 @@ pub struct Host {
     version: DokkuVersion,
     app_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Read calls in flight, by read generation and argv (see [`Host::query`]).
-    flights: Mutex<HashMap<(u64, Vec<String>), Arc<tokio::sync::OnceCell<Output>>>>,
+    flights: Mutex<HashMap<FlightKey, Arc<tokio::sync::OnceCell<Output>>>>,
     /// Bumped whenever an app mutation starts or ends.
     generation: std::sync::atomic::AtomicU64,
     /// Dokku commands run so far (for metrics and the benchmark).
@@ -57,6 +57,9 @@ pub struct Host {
     /// When the host last answered a reachability check, and whether it did.
     last_check: tokio::sync::Mutex<Option<(std::time::Instant, bool)>>,
 }
+
+/// A read in flight: the read generation it started in, and its argv.
+type FlightKey = (u64, Vec<String>);
 
 /// How long a reachability answer is reused, so health probes cost at most one Dokku call per
 /// period however often they come.

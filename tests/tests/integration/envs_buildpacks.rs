@@ -1,25 +1,13 @@
 //! Environment variables and buildpacks: reads in one Dokku call, writes that change Dokku's
 //! stored state at once and answer 202 with the job that makes them live.
 
-use dokku_pro_tests::harness::{RawResponse, TestServer};
+use dokku_pro_tests::fixtures::{APP, server_with_app, server_with_app_configured};
+use dokku_pro_tests::harness::RawResponse;
 use serde_json::{Value, json};
 
-const APP: &str = "node-js-app";
-
-async fn start(version: Option<&str>) -> (TestServer, String) {
-    let server = match version {
-        Some(v) => TestServer::start_with(|c| c.host.sim.version = v.to_string()).await,
-        None => TestServer::start().await,
-    };
-    server.dokku(&["apps:create", APP]);
-    let bearer = format!("Bearer {}", server.token().await);
-    (server, bearer)
-}
-
 fn location(r: &RawResponse) -> String {
-    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
-    let location =
-        r.headers.get("content-location").expect("Content-Location").to_str().unwrap().to_string();
+    assert_eq!(r.status, 202, "{}", r.text());
+    let location = r.header("content-location").expect("Content-Location").to_string();
     assert!(location.starts_with("/@api/queueJobs/"), "{location}");
     location
 }
@@ -30,7 +18,7 @@ fn env_body(app: &str, key: &str, value: &str) -> Value {
 
 #[tokio::test]
 async fn env_values_of_any_content_are_stored_exactly() {
-    let (server, bearer) = start(None).await;
+    let (server, bearer) = server_with_app().await;
     let values = [
         ("PLAIN", "hello"),
         ("SPACES", "a b  c "),
@@ -71,7 +59,8 @@ async fn env_values_of_any_content_are_stored_exactly() {
 
 #[tokio::test]
 async fn older_hosts_get_the_value_base64_encoded() {
-    let (server, bearer) = start(Some("0.36.0")).await;
+    let (server, bearer) =
+        server_with_app_configured(|c| c.host.sim.version = "0.36.0".into()).await;
     let value = "multi\nline 'q' $(x)";
     let r = server.api(&bearer, "POST", "/@api/envs", Some(env_body(APP, "K", value))).await;
     location(&r);
@@ -85,7 +74,7 @@ async fn older_hosts_get_the_value_base64_encoded() {
 
 #[tokio::test]
 async fn env_deletes_bad_input_and_unknown_apps() {
-    let (server, bearer) = start(None).await;
+    let (server, bearer) = server_with_app().await;
     location(&server.api(&bearer, "POST", "/@api/envs", Some(env_body(APP, "GONE", "x"))).await);
     let r = server.api(&bearer, "DELETE", &format!("/@api/envs/{APP}:GONE"), None).await;
     let job = location(&r);
@@ -128,9 +117,7 @@ async fn env_deletes_bad_input_and_unknown_apps() {
 #[tokio::test]
 async fn a_burst_of_env_changes_on_a_deployed_app_restarts_fewer_times() {
     // A slow host, so the first restart is still running while the rest of the burst arrives.
-    let server = TestServer::start_with(|c| c.host.sim.latency_ms = 150).await;
-    server.dokku(&["apps:create", APP]);
-    let bearer = format!("Bearer {}", server.token().await);
+    let (server, bearer) = server_with_app_configured(|c| c.host.sim.latency_ms = 150).await;
     server.sim().mark_deployed(APP, &["web"]).unwrap();
     let requests = (0..5).map(|i| {
         server.api(&bearer, "POST", "/@api/envs", Some(env_body(APP, &format!("K{i}"), "v")))
@@ -162,7 +149,7 @@ fn buildpack_body(app: &str, buildpack: &str, position: Option<i64>) -> Value {
 
 #[tokio::test]
 async fn buildpacks_keep_their_positions_and_ids_hold_slashes() {
-    let (server, bearer) = start(None).await;
+    let (server, bearer) = server_with_app().await;
     let node = "https://github.com/heroku/heroku-buildpack-nodejs.git";
     let python = "https://github.com/heroku/heroku-buildpack-python.git#v250";
     let r = server
@@ -228,7 +215,7 @@ async fn buildpacks_keep_their_positions_and_ids_hold_slashes() {
 
 #[tokio::test]
 async fn invalid_buildpacks_never_reach_dokku() {
-    let (server, bearer) = start(None).await;
+    let (server, bearer) = server_with_app().await;
     server.take_dokku_calls();
     for bad in ["nodejs", "--index", "https://x/$(id)", "docker://x", "a b/c", ""] {
         let r = server

@@ -2,79 +2,9 @@
 //! response checked against the seed by the harness; scale changes are stored at once and a
 //! restart job makes them live.
 
-use std::time::Duration;
-
 use dokku_pro_tests::client::types;
-use dokku_pro_tests::harness::TestServer;
-use dokku_sim::SimOutcome;
+use dokku_pro_tests::fixtures::{APP, server_with_app, server_with_app_configured};
 use serde_json::{Value, json};
-
-const APP: &str = "node-js-app";
-
-fn create_app(server: &TestServer, app: &str) {
-    let out = server.sim().run(&["apps:create", app], None);
-    assert!(matches!(out, SimOutcome::Completed(ref o) if o.status == 0), "{out:?}");
-}
-
-fn dokku(server: &TestServer, argv: &[&str]) {
-    let out = server.sim().run(argv, None);
-    assert!(matches!(out, SimOutcome::Completed(ref o) if o.status == 0), "{argv:?}: {out:?}");
-}
-
-async fn start(version: Option<&str>) -> (TestServer, String) {
-    let version = version.map(str::to_string);
-    let server = TestServer::start_with(move |c| {
-        if let Some(v) = version {
-            c.host.sim.version = v;
-        }
-    })
-    .await;
-    create_app(&server, APP);
-    let bearer = format!("Bearer {}", server.token().await);
-    (server, bearer)
-}
-
-async fn call(
-    server: &TestServer,
-    bearer: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Option<String>, Value) {
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let r = server
-        .raw(
-            method,
-            path,
-            &[("authorization", bearer), ("content-type", "application/json")],
-            body.as_bytes(),
-        )
-        .await;
-    let location =
-        r.headers.get("content-location").map(|v| v.to_str().expect("ASCII").to_string());
-    let json = if r.body.is_empty() { Value::Null } else { r.json() };
-    (r.status, location, json)
-}
-
-/// The Dokku commands run since the last call (argv after `dokku`).
-fn dokku_calls(server: &TestServer) -> Vec<Vec<String>> {
-    let calls = server.sim().invocations().into_iter().map(|i| i.argv).collect();
-    server.sim().clear_invocations();
-    calls
-}
-
-/// Polls the job at `location` (`/@api/queueJobs/{id}`) until it has ended; returns its `data`.
-async fn wait_job(server: &TestServer, bearer: &str, location: &str) -> Value {
-    for _ in 0..400 {
-        let (status, _, body) = call(server, bearer, "GET", location, None).await;
-        assert_eq!(status, 200, "{body}");
-        if matches!(body["data"]["attributes"]["state"].as_str(), Some("completed" | "failed")) {
-            return body["data"].clone();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{location} did not end within 20 s");
-}
 
 fn is_job_location(location: &str) -> bool {
     location
@@ -89,18 +19,18 @@ fn formation_body(app: &str, process_type: &str, quantity: Value) -> Value {
 
 #[tokio::test]
 async fn formations_with_their_own_limits_in_two_dokku_calls() {
-    let (server, _) = start(None).await;
+    let (server, _) = server_with_app().await;
     server.sim().mark_deployed(APP, &["web", "worker"]).unwrap();
-    dokku(&server, &["resource:limit", "--memory", "512m", "--process-type", "web", APP]);
-    dokku(&server, &["resource:limit", "--memory-swap", "1g", "--process-type", "web", APP]);
-    dokku(&server, &["resource:reserve", "--cpu", "0.5", "--process-type", "web", APP]);
-    dokku(&server, &["resource:limit", "--memory", "1g", APP]);
-    dokku(&server, &["resource:limit", "--cpu", "2", "--process-type", "build", APP]);
+    server.dokku(&["resource:limit", "--memory", "512m", "--process-type", "web", APP]);
+    server.dokku(&["resource:limit", "--memory-swap", "1g", "--process-type", "web", APP]);
+    server.dokku(&["resource:reserve", "--cpu", "0.5", "--process-type", "web", APP]);
+    server.dokku(&["resource:limit", "--memory", "1g", APP]);
+    server.dokku(&["resource:limit", "--cpu", "2", "--process-type", "build", APP]);
     let client = server.client().await;
-    dokku_calls(&server);
+    server.take_dokku_calls();
 
     let r = client.get_formations_for_app().app_id(APP).send().await.unwrap().into_inner();
-    let calls = dokku_calls(&server);
+    let calls = server.take_dokku_calls();
     assert_eq!(calls.len(), 2, "two calls per read: {calls:?}");
     assert!(calls.contains(&vec![
         "ps:scale".to_string(),
@@ -135,14 +65,9 @@ async fn formations_with_their_own_limits_in_two_dokku_calls() {
     assert_eq!(worker.reserves.as_ref().unwrap().cpu, None);
 
     // The raw body: empty sets are `{}`; `build` and `_default_` are no formations.
-    let (_, _, raw) = call(
-        &server,
-        &format!("Bearer {}", server.token().await),
-        "GET",
-        &format!("/@api/apps/{APP}/formations"),
-        None,
-    )
-    .await;
+    let bearer = server.bearer().await;
+    let raw =
+        server.api(&bearer, "GET", &format!("/@api/apps/{APP}/formations"), None).await.json();
     assert_eq!(raw["data"][1]["attributes"]["limits"], json!({}));
     assert_eq!(raw["data"].as_array().unwrap().len(), 2);
     server.finish().await;
@@ -150,26 +75,26 @@ async fn formations_with_their_own_limits_in_two_dokku_calls() {
 
 #[tokio::test]
 async fn hosts_before_0_38_21_read_the_quiet_text() {
-    let (server, bearer) = start(Some("0.36.0")).await;
+    let (server, bearer) =
+        server_with_app_configured(|c| c.host.sim.version = "0.36.0".into()).await;
     server.sim().mark_deployed(APP, &["web", "worker"]).unwrap();
-    dokku(&server, &["ps:scale", "--skip-deploy", APP, "worker=2"]);
-    dokku(&server, &["resource:reserve", "--memory", "256m", "--process-type", "worker", APP]);
-    dokku_calls(&server);
-    let (status, _, r) =
-        call(&server, &bearer, "GET", &format!("/@api/apps/{APP}/formations"), None).await;
-    assert_eq!(status, 200, "{r}");
-    let calls = dokku_calls(&server);
+    server.dokku(&["ps:scale", "--skip-deploy", APP, "worker=2"]);
+    server.dokku(&["resource:reserve", "--memory", "256m", "--process-type", "worker", APP]);
+    server.take_dokku_calls();
+    let r = server.api(&bearer, "GET", &format!("/@api/apps/{APP}/formations"), None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let calls = server.take_dokku_calls();
     assert_eq!(calls.len(), 2, "{calls:?}");
     assert!(calls.contains(&vec!["--quiet".to_string(), "ps:scale".into(), APP.into()]));
-    assert_eq!(r["data"][1]["id"], "node-js-app:worker");
-    assert_eq!(r["data"][1]["attributes"]["quantity"], 2);
-    assert_eq!(r["data"][1]["attributes"]["reserves"]["memory"], "256m");
+    assert_eq!(r.json()["data"][1]["id"], "node-js-app:worker");
+    assert_eq!(r.json()["data"][1]["attributes"]["quantity"], 2);
+    assert_eq!(r.json()["data"][1]["attributes"]["reserves"]["memory"], "256m");
     server.finish().await;
 }
 
 #[tokio::test]
 async fn an_app_never_deployed_has_no_formations_until_one_is_set() {
-    let (server, bearer) = start(None).await;
+    let (server, bearer) = server_with_app().await;
     let client = server.client().await;
     let r = client.get_formations_for_app().app_id(APP).send().await.unwrap();
     assert!(r.into_inner().data.is_empty());
@@ -184,7 +109,7 @@ async fn an_app_never_deployed_has_no_formations_until_one_is_set() {
     let formation = r.into_inner().data.unwrap();
     assert_eq!(formation.id.as_deref(), Some("node-js-app:worker"));
     assert_eq!(formation.attributes.unwrap().quantity, Some(2));
-    let job = wait_job(&server, &bearer, &location).await;
+    let job = server.wait_job(&bearer, &location).await;
     assert_eq!(job["attributes"]["state"], "completed");
     let message = job["attributes"]["status_message"].as_str().unwrap();
     assert!(message.contains("first deploy"), "{message}");
@@ -197,81 +122,73 @@ async fn an_app_never_deployed_has_no_formations_until_one_is_set() {
 
 #[tokio::test]
 async fn scaling_a_deployed_app_stores_then_restarts() {
-    let (server, bearer) = start(None).await;
+    let (server, bearer) = server_with_app().await;
     server.sim().mark_deployed(APP, &["web", "worker"]).unwrap();
-    dokku_calls(&server);
+    server.take_dokku_calls();
 
-    let (status, location, r) = call(
-        &server,
-        &bearer,
-        "POST",
-        "/@api/formations",
-        Some(formation_body(APP, "worker", json!(3))),
-    )
-    .await;
-    assert_eq!(status, 202, "{r}");
-    assert_eq!(r["data"]["id"], "node-js-app:worker");
-    assert_eq!(r["data"]["type"], "formations");
-    assert_eq!(r["data"]["attributes"]["quantity"], 3);
-    let location = location.expect("a Content-Location");
+    let r = server
+        .api(&bearer, "POST", "/@api/formations", Some(formation_body(APP, "worker", json!(3))))
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text());
+    assert_eq!(r.json()["data"]["id"], "node-js-app:worker");
+    assert_eq!(r.json()["data"]["type"], "formations");
+    assert_eq!(r.json()["data"]["attributes"]["quantity"], 3);
+    let location = r.header("content-location").expect("a Content-Location").to_string();
     assert!(is_job_location(&location), "{location}");
-    let job = wait_job(&server, &bearer, &location).await;
+    let job = server.wait_job(&bearer, &location).await;
     assert_eq!(job["attributes"]["state"], "completed", "{job}");
     assert_eq!(job["attributes"]["command"], json!(["dokku", "ps:restart", APP]));
 
-    let calls = dokku_calls(&server);
+    let calls = server.take_dokku_calls();
     let scales: Vec<_> = calls.iter().filter(|c| c[0] == "ps:scale").collect();
     assert_eq!(scales, [&vec!["ps:scale", "--skip-deploy", APP, "worker=3"]], "stored only");
     assert!(calls.iter().any(|c| c == &["ps:restart", APP]), "the job restarted: {calls:?}");
-    let (_, _, listed) =
-        call(&server, &bearer, "GET", &format!("/@api/apps/{APP}/formations"), None).await;
+    let listed =
+        server.api(&bearer, "GET", &format!("/@api/apps/{APP}/formations"), None).await.json();
     assert_eq!(listed["data"][1]["attributes"]["quantity"], 3);
 
     // Scaling up a type the Procfile lacks: Dokku's refusal is a 400, and no job is queued.
-    dokku_calls(&server);
-    let (status, location, r) = call(
-        &server,
-        &bearer,
-        "POST",
-        "/@api/formations",
-        Some(formation_body(APP, "clock", json!(1))),
-    )
-    .await;
-    assert_eq!(status, 400, "{r}");
-    assert_eq!(location, None);
-    assert_eq!(r["errors"][0]["title"], "clock is not a valid process name to scale up");
-    assert!(!dokku_calls(&server).iter().any(|c| c[0] == "ps:restart"));
+    server.take_dokku_calls();
+    let r = server
+        .api(&bearer, "POST", "/@api/formations", Some(formation_body(APP, "clock", json!(1))))
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.header("content-location"), None);
+    assert_eq!(r.json()["errors"][0]["title"], "clock is not a valid process name to scale up");
+    assert!(!server.take_dokku_calls().iter().any(|c| c[0] == "ps:restart"));
 
     // Scaling to 0 through DELETE.
     let client = server.client().await;
     let r = client.delete_formation().formation_id(format!("{APP}:worker")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 202);
     let location = r.headers()["content-location"].to_str().unwrap().to_string();
-    let job = wait_job(&server, &bearer, &location).await;
+    let job = server.wait_job(&bearer, &location).await;
     assert_eq!(job["attributes"]["state"], "completed", "{job}");
-    let calls = dokku_calls(&server);
+    let calls = server.take_dokku_calls();
     assert!(calls.contains(&vec![
         "ps:scale".to_string(),
         "--skip-deploy".into(),
         APP.into(),
         "worker=0".into()
     ]));
-    let (_, _, listed) =
-        call(&server, &bearer, "GET", &format!("/@api/apps/{APP}/formations"), None).await;
+    let listed =
+        server.api(&bearer, "GET", &format!("/@api/apps/{APP}/formations"), None).await.json();
     assert_eq!(listed["data"][1]["attributes"]["quantity"], 0);
     server.finish().await;
 }
 
 #[tokio::test]
 async fn deleting_an_unknown_process_type_is_404() {
-    let (server, bearer) = start(None).await;
+    let (server, bearer) = server_with_app().await;
     server.sim().mark_deployed(APP, &["web"]).unwrap();
-    dokku_calls(&server);
-    let (status, location, r) =
-        call(&server, &bearer, "DELETE", &format!("/@api/formations/{APP}:worker"), None).await;
-    assert_eq!((status, location), (404, None), "{r}");
-    assert_eq!(r["errors"][0]["title"], "process type worker does not exist for node-js-app");
-    let calls = dokku_calls(&server);
+    server.take_dokku_calls();
+    let r = server.api(&bearer, "DELETE", &format!("/@api/formations/{APP}:worker"), None).await;
+    assert_eq!((r.status, r.header("content-location")), (404, None), "{}", r.text());
+    assert_eq!(
+        r.json()["errors"][0]["title"],
+        "process type worker does not exist for node-js-app"
+    );
+    let calls = server.take_dokku_calls();
     assert_eq!(calls.len(), 1, "only the read: {calls:?}");
     assert_eq!(calls[0][0], "ps:scale");
     server.finish().await;
@@ -279,8 +196,8 @@ async fn deleting_an_unknown_process_type_is_404() {
 
 #[tokio::test]
 async fn invalid_input_never_reaches_dokku_and_unknown_apps_are_404() {
-    let (server, bearer) = start(None).await;
-    dokku_calls(&server);
+    let (server, bearer) = server_with_app().await;
+    server.take_dokku_calls();
     let long = "a".repeat(64);
     let bodies = [
         formation_body(APP, "build", json!(1)),
@@ -300,47 +217,35 @@ async fn invalid_input_never_reaches_dokku_and_unknown_apps_are_404() {
         json!({}),
     ];
     for body in bodies {
-        let (status, location, r) =
-            call(&server, &bearer, "POST", "/@api/formations", Some(body.clone())).await;
-        assert_eq!((status, location), (400, None), "{body}: {r}");
-        assert!(!r["errors"][0]["title"].as_str().unwrap().is_empty());
+        let r = server.api(&bearer, "POST", "/@api/formations", Some(body.clone())).await;
+        assert_eq!((r.status, r.header("content-location")), (400, None), "{body}: {}", r.text());
+        assert!(!r.json()["errors"][0]["title"].as_str().unwrap().is_empty());
     }
-    let (_, _, r) = call(
-        &server,
-        &bearer,
-        "POST",
-        "/@api/formations",
-        Some(formation_body(APP, "web", json!(1001))),
-    )
-    .await;
-    assert_eq!(r["errors"][0]["title"], "invalid quantity 1001: use an integer from 0 to 1000");
+    let r = server
+        .api(&bearer, "POST", "/@api/formations", Some(formation_body(APP, "web", json!(1001))))
+        .await;
+    assert_eq!(
+        r.json()["errors"][0]["title"],
+        "invalid quantity 1001: use an integer from 0 to 1000"
+    );
     for id in [APP.to_string(), format!("{APP}:"), format!("{APP}:build"), format!("{APP}:Web")] {
-        let (status, _, r) =
-            call(&server, &bearer, "DELETE", &format!("/@api/formations/{id}"), None).await;
-        assert_eq!(status, 400, "{id}: {r}");
+        let r = server.api(&bearer, "DELETE", &format!("/@api/formations/{id}"), None).await;
+        assert_eq!(r.status, 400, "{id}: {}", r.text());
     }
-    let (status, _, _) =
-        call(&server, &bearer, "GET", "/@api/apps/Bad_App!/formations", None).await;
-    assert_eq!(status, 400);
-    assert!(dokku_calls(&server).is_empty(), "invalid input never reaches Dokku");
+    let r = server.api(&bearer, "GET", "/@api/apps/Bad_App!/formations", None).await;
+    assert_eq!(r.status, 400);
+    assert!(server.take_dokku_calls().is_empty(), "invalid input never reaches Dokku");
 
     let missing = "no-such-app";
-    let (status, _, r) =
-        call(&server, &bearer, "GET", &format!("/@api/apps/{missing}/formations"), None).await;
-    assert_eq!(status, 404, "{r}");
-    assert_eq!(r["errors"][0]["title"], "App no-such-app does not exist");
-    let (status, _, _) = call(
-        &server,
-        &bearer,
-        "POST",
-        "/@api/formations",
-        Some(formation_body(missing, "web", json!(1))),
-    )
-    .await;
-    assert_eq!(status, 404);
-    let (status, _, _) =
-        call(&server, &bearer, "DELETE", &format!("/@api/formations/{missing}:web"), None).await;
-    assert_eq!(status, 404);
+    let r = server.api(&bearer, "GET", &format!("/@api/apps/{missing}/formations"), None).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_eq!(r.json()["errors"][0]["title"], "App no-such-app does not exist");
+    let r = server
+        .api(&bearer, "POST", "/@api/formations", Some(formation_body(missing, "web", json!(1))))
+        .await;
+    assert_eq!(r.status, 404);
+    let r = server.api(&bearer, "DELETE", &format!("/@api/formations/{missing}:web"), None).await;
+    assert_eq!(r.status, 404);
     let jobs = server
         .jobs()
         .list(dokku_pro_server::jobs::ListFilter { limit: 100, ..Default::default() })

@@ -281,7 +281,9 @@ async fn only_a_job_that_has_not_started_can_be_canceled() {
         subcommand: "ps:rebuild".into(),
         app: Some("slow".into()),
         times: 1,
-        effect: Effect::Delay(Duration::from_millis(1500)),
+        // Long enough that the job is surely still running when the test asks to cancel it,
+        // even on a loaded machine.
+        effect: Effect::Delay(Duration::from_millis(4000)),
     });
     let running = enqueue(&server, "slow", ApplyAction::Rebuild, "r1").await;
     let waiting = enqueue(&server, "slow", scale(&[("web", 3)]), "r2").await;
@@ -296,13 +298,16 @@ async fn only_a_job_that_has_not_started_can_be_canceled() {
         }
     };
     // Wait until the first job runs.
-    for _ in 0..200 {
+    let mut started = false;
+    for _ in 0..300 {
         let body = server.api(&bearer, "GET", &running.content_location(), None).await.json();
         if body["data"]["attributes"]["status_message"].as_str().unwrap().starts_with("Running") {
+            started = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    assert!(started, "the first job never started running");
     let (status, body) = delete(running.content_location()).await;
     assert_eq!(status, 409, "{body}");
     assert!(body["errors"][0]["title"].as_str().unwrap().contains("is running"), "{body}");

@@ -10,6 +10,7 @@ mod domains;
 mod envs_buildpacks;
 mod errors;
 mod formations;
+mod hostile;
 mod http_auth;
 mod jobs;
 mod operations;

@@ -104,7 +104,8 @@ async fn metrics_count_the_dokku_commands_without_credentials() {
     assert_eq!(server.api(&bearer, "GET", "/@api/apps", None).await.status, 200);
     let after = read(&server.raw("GET", "/@api/metrics", &[], b"").await);
     assert_eq!(after - before, 1, "getApps costs one Dokku call");
-    let text = String::from_utf8_lossy(&server.raw("GET", "/@api/metrics", &[], b"").await.body).into_owned();
+    let text = String::from_utf8_lossy(&server.raw("GET", "/@api/metrics", &[], b"").await.body)
+        .into_owned();
     assert!(text.contains("dokku_host_up 1"), "{text}");
     assert!(text.contains("dokku_version=\"0.38.27\""), "{text}");
     server.finish().await;

@@ -2,68 +2,10 @@
 //! checked against the seed by the harness; values are stored at once, one at a time, and a
 //! restart job makes them live.
 
-use std::time::Duration;
-
 use dokku_pro_tests::client::types;
+use dokku_pro_tests::fixtures::{APP, server_with_app};
 use dokku_pro_tests::harness::TestServer;
-use dokku_sim::SimOutcome;
 use serde_json::{Value, json};
-
-const APP: &str = "node-js-app";
-
-fn dokku(server: &TestServer, argv: &[&str]) {
-    let out = server.sim().run(argv, None);
-    assert!(matches!(out, SimOutcome::Completed(ref o) if o.status == 0), "{argv:?}: {out:?}");
-}
-
-async fn start() -> (TestServer, String) {
-    let server = TestServer::start().await;
-    dokku(&server, &["apps:create", APP]);
-    let bearer = format!("Bearer {}", server.token().await);
-    (server, bearer)
-}
-
-async fn call(
-    server: &TestServer,
-    bearer: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Option<String>, Value) {
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let r = server
-        .raw(
-            method,
-            path,
-            &[("authorization", bearer), ("content-type", "application/json")],
-            body.as_bytes(),
-        )
-        .await;
-    let location =
-        r.headers.get("content-location").map(|v| v.to_str().expect("ASCII").to_string());
-    let json = if r.body.is_empty() { Value::Null } else { r.json() };
-    (r.status, location, json)
-}
-
-/// The Dokku commands run since the last call (argv after `dokku`).
-fn dokku_calls(server: &TestServer) -> Vec<Vec<String>> {
-    let calls = server.sim().invocations().into_iter().map(|i| i.argv).collect();
-    server.sim().clear_invocations();
-    calls
-}
-
-/// Polls the job at `location` (`/@api/queueJobs/{id}`) until it has ended; returns its `data`.
-async fn wait_job(server: &TestServer, bearer: &str, location: &str) -> Value {
-    for _ in 0..400 {
-        let (status, _, body) = call(server, bearer, "GET", location, None).await;
-        assert_eq!(status, 200, "{body}");
-        if matches!(body["data"]["attributes"]["state"].as_str(), Some("completed" | "failed")) {
-            return body["data"].clone();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{location} did not end within 20 s");
-}
 
 fn resource_body(process_type: &str, resource_type: &str, name: &str, value: &str) -> Value {
     json!({"data": {"type": "resources", "attributes": {"app_id": APP,
@@ -73,10 +15,9 @@ fn resource_body(process_type: &str, resource_type: &str, name: &str, value: &st
 
 /// The ids `GET /apps/{app}/resources` lists, with their values.
 async fn listed(server: &TestServer, bearer: &str) -> Vec<(String, String)> {
-    let (status, _, r) =
-        call(server, bearer, "GET", &format!("/@api/apps/{APP}/resources"), None).await;
-    assert_eq!(status, 200, "{r}");
-    r["data"]
+    let r = server.api(bearer, "GET", &format!("/@api/apps/{APP}/resources"), None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()["data"]
         .as_array()
         .unwrap()
         .iter()
@@ -93,17 +34,17 @@ fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn every_set_value_in_one_dokku_call() {
-    let (server, _) = start().await;
-    dokku(&server, &["resource:limit", "--memory", "1g", "--cpu", "2", APP]);
-    dokku(&server, &["resource:reserve", "--memory", "512m", APP]);
-    dokku(&server, &["resource:limit", "--network-ingress", "10", "--process-type", "web", APP]);
-    dokku(&server, &["resource:reserve", "--nvidia-gpu", "1", "--process-type", "worker", APP]);
-    dokku(&server, &["resource:limit", "--memory-swap", "2g", "--process-type", "build", APP]);
+    let (server, _) = server_with_app().await;
+    server.dokku(&["resource:limit", "--memory", "1g", "--cpu", "2", APP]);
+    server.dokku(&["resource:reserve", "--memory", "512m", APP]);
+    server.dokku(&["resource:limit", "--network-ingress", "10", "--process-type", "web", APP]);
+    server.dokku(&["resource:reserve", "--nvidia-gpu", "1", "--process-type", "worker", APP]);
+    server.dokku(&["resource:limit", "--memory-swap", "2g", "--process-type", "build", APP]);
     let client = server.client().await;
-    dokku_calls(&server);
+    server.take_dokku_calls();
 
     let r = client.get_resources_for_app().app_id(APP).send().await.unwrap().into_inner();
-    let calls = dokku_calls(&server);
+    let calls = server.take_dokku_calls();
     assert_eq!(calls, [["resource:report", APP, "--format", "json"]], "one call per read");
 
     let ids: Vec<&str> = r.data.iter().map(|r| r.id.as_deref().unwrap()).collect();
@@ -128,7 +69,7 @@ async fn every_set_value_in_one_dokku_call() {
     assert_eq!(a.value.as_deref(), Some("1"));
 
     // Nothing set: an empty list.
-    dokku(&server, &["apps:create", "empty-app"]);
+    server.dokku(&["apps:create", "empty-app"]);
     let r = client.get_resources_for_app().app_id("empty-app").send().await.unwrap();
     assert!(r.into_inner().data.is_empty());
     server.finish().await;
@@ -136,10 +77,10 @@ async fn every_set_value_in_one_dokku_call() {
 
 #[tokio::test]
 async fn setting_a_value_stores_it_and_queues_a_restart() {
-    let (server, bearer) = start().await;
+    let (server, bearer) = server_with_app().await;
     server.sim().mark_deployed(APP, &["web", "worker"]).unwrap();
     let client = server.client().await;
-    dokku_calls(&server);
+    server.take_dokku_calls();
 
     let body: types::AddResourceBody =
         serde_json::from_value(resource_body("web", "limit", "memory-swap", "1024MB")).unwrap();
@@ -150,10 +91,10 @@ async fn setting_a_value_stores_it_and_queues_a_restart() {
     let resource = r.into_inner().data.unwrap();
     assert_eq!(resource.id.as_deref(), Some("node-js-app:web:limit:memory-swap"));
     assert_eq!(resource.attributes.unwrap().value.as_deref(), Some("1024MB"));
-    let job = wait_job(&server, &bearer, &location).await;
+    let job = server.wait_job(&bearer, &location).await;
     assert_eq!(job["attributes"]["state"], "completed", "{job}");
     assert_eq!(job["attributes"]["command"], json!(["dokku", "ps:restart", APP]));
-    let calls = dokku_calls(&server);
+    let calls = server.take_dokku_calls();
     assert_eq!(
         calls[0],
         ["resource:limit", "--memory-swap", "1024MB", "--process-type", "web", APP],
@@ -162,31 +103,32 @@ async fn setting_a_value_stores_it_and_queues_a_restart() {
     assert!(calls.iter().any(|c| c == &["ps:restart", APP]), "{calls:?}");
 
     // App-wide values go without --process-type; a reservation uses resource:reserve.
-    let (status, location, r) = call(
-        &server,
-        &bearer,
-        "POST",
-        "/@api/resources",
-        Some(resource_body("_default_", "reserve", "cpu", "1.5")),
-    )
-    .await;
-    assert_eq!(status, 202, "{r}");
-    assert_eq!(r["data"]["id"], "node-js-app:_default_:reserve:cpu");
-    assert_eq!(r["data"]["attributes"]["resource_type"], "reserve");
-    let job = wait_job(&server, &bearer, &location.expect("a Content-Location")).await;
+    let r = server
+        .api(
+            &bearer,
+            "POST",
+            "/@api/resources",
+            Some(resource_body("_default_", "reserve", "cpu", "1.5")),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text());
+    assert_eq!(r.json()["data"]["id"], "node-js-app:_default_:reserve:cpu");
+    assert_eq!(r.json()["data"]["attributes"]["resource_type"], "reserve");
+    let job =
+        server.wait_job(&bearer, r.header("content-location").expect("a Content-Location")).await;
     assert_eq!(job["attributes"]["state"], "completed", "{job}");
-    assert_eq!(dokku_calls(&server)[0], ["resource:reserve", "--cpu", "1.5", APP]);
+    assert_eq!(server.take_dokku_calls()[0], ["resource:reserve", "--cpu", "1.5", APP]);
 
     // Setting again replaces the value.
-    let (status, _, _) = call(
-        &server,
-        &bearer,
-        "POST",
-        "/@api/resources",
-        Some(resource_body("web", "limit", "memory-swap", "2g")),
-    )
-    .await;
-    assert_eq!(status, 202);
+    let r = server
+        .api(
+            &bearer,
+            "POST",
+            "/@api/resources",
+            Some(resource_body("web", "limit", "memory-swap", "2g")),
+        )
+        .await;
+    assert_eq!(r.status, 202);
     assert_eq!(
         listed(&server, &bearer).await,
         pairs(&[
@@ -199,13 +141,13 @@ async fn setting_a_value_stores_it_and_queues_a_restart() {
 
 #[tokio::test]
 async fn clearing_one_value_leaves_every_other() {
-    let (server, bearer) = start().await;
+    let (server, bearer) = server_with_app().await;
     server.sim().mark_deployed(APP, &["web"]).unwrap();
-    dokku(&server, &["resource:limit", "--memory", "1g", "--cpu", "2", APP]);
-    dokku(&server, &["resource:reserve", "--memory", "512m", APP]);
-    dokku(&server, &["resource:limit", "--memory", "256m", "--process-type", "web", APP]);
-    dokku(&server, &["resource:reserve", "--memory", "128m", "--process-type", "web", APP]);
-    dokku_calls(&server);
+    server.dokku(&["resource:limit", "--memory", "1g", "--cpu", "2", APP]);
+    server.dokku(&["resource:reserve", "--memory", "512m", APP]);
+    server.dokku(&["resource:limit", "--memory", "256m", "--process-type", "web", APP]);
+    server.dokku(&["resource:reserve", "--memory", "128m", "--process-type", "web", APP]);
+    server.take_dokku_calls();
 
     let client = server.client().await;
     let r = client
@@ -216,9 +158,9 @@ async fn clearing_one_value_leaves_every_other() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 202);
     let location = r.headers()["content-location"].to_str().unwrap().to_string();
-    let job = wait_job(&server, &bearer, &location).await;
+    let job = server.wait_job(&bearer, &location).await;
     assert_eq!(job["attributes"]["state"], "completed", "{job}");
-    let calls = dokku_calls(&server);
+    let calls = server.take_dokku_calls();
     assert_eq!(calls[0], ["resource:report", APP, "--format", "json"]);
     assert_eq!(calls[1], ["resource:limit", "--memory", "clear", APP]);
     assert!(calls.iter().all(|c| !c[0].ends_with("-clear")), "never limit-clear: {calls:?}");
@@ -232,19 +174,14 @@ async fn clearing_one_value_leaves_every_other() {
         ])
     );
 
-    dokku_calls(&server);
-    let (status, location, _) = call(
-        &server,
-        &bearer,
-        "DELETE",
-        &format!("/@api/resources/{APP}:web:reserve:memory"),
-        None,
-    )
-    .await;
-    assert_eq!(status, 202);
-    wait_job(&server, &bearer, &location.expect("a Content-Location")).await;
+    server.take_dokku_calls();
+    let r = server
+        .api(&bearer, "DELETE", &format!("/@api/resources/{APP}:web:reserve:memory"), None)
+        .await;
+    assert_eq!(r.status, 202);
+    server.wait_job(&bearer, r.header("content-location").expect("a Content-Location")).await;
     assert_eq!(
-        dokku_calls(&server)[1],
+        server.take_dokku_calls()[1],
         ["resource:reserve", "--memory", "clear", "--process-type", "web", APP]
     );
     assert_eq!(
@@ -257,28 +194,29 @@ async fn clearing_one_value_leaves_every_other() {
     );
 
     // Clearing what is not set (any more, or ever): 404, and nothing is cleared or queued.
-    dokku_calls(&server);
+    server.take_dokku_calls();
     for id in [
         format!("{APP}:_default_:limit:memory"),
         format!("{APP}:web:limit:cpu"),
         format!("{APP}:worker:limit:memory"),
     ] {
-        let (status, location, r) =
-            call(&server, &bearer, "DELETE", &format!("/@api/resources/{id}"), None).await;
-        assert_eq!((status, location), (404, None), "{id}: {r}");
+        let r = server.api(&bearer, "DELETE", &format!("/@api/resources/{id}"), None).await;
+        assert_eq!((r.status, r.header("content-location")), (404, None), "{id}: {}", r.text());
     }
-    let (_, _, r) =
-        call(&server, &bearer, "DELETE", &format!("/@api/resources/{APP}:web:limit:cpu"), None)
-            .await;
-    assert_eq!(r["errors"][0]["title"], "no cpu limit is set for process type web of node-js-app");
-    assert!(dokku_calls(&server).iter().all(|c| c[0] == "resource:report"), "only reads");
+    let r =
+        server.api(&bearer, "DELETE", &format!("/@api/resources/{APP}:web:limit:cpu"), None).await;
+    assert_eq!(
+        r.json()["errors"][0]["title"],
+        "no cpu limit is set for process type web of node-js-app"
+    );
+    assert!(server.take_dokku_calls().iter().all(|c| c[0] == "resource:report"), "only reads");
     server.finish().await;
 }
 
 #[tokio::test]
 async fn invalid_input_never_reaches_dokku_and_unknown_apps_are_404() {
-    let (server, bearer) = start().await;
-    dokku_calls(&server);
+    let (server, bearer) = server_with_app().await;
+    server.take_dokku_calls();
     let bodies = [
         resource_body("web", "limit", "memory", ""),
         resource_body("web", "limit", "memory", "clear"),
@@ -298,20 +236,19 @@ async fn invalid_input_never_reaches_dokku_and_unknown_apps_are_404() {
         json!({"data": {"id": "x:web:limit:cpu", "attributes": {"app_id": APP, "process_type": "web", "resource_type": "limit", "name": "cpu", "value": "1"}}}),
     ];
     for body in bodies {
-        let (status, location, r) =
-            call(&server, &bearer, "POST", "/@api/resources", Some(body.clone())).await;
-        assert_eq!((status, location), (400, None), "{body}: {r}");
+        let r = server.api(&bearer, "POST", "/@api/resources", Some(body.clone())).await;
+        assert_eq!((r.status, r.header("content-location")), (400, None), "{body}: {}", r.text());
     }
-    let (_, _, r) = call(
-        &server,
-        &bearer,
-        "POST",
-        "/@api/resources",
-        Some(resource_body("web", "limit", "memory", "clear")),
-    )
-    .await;
+    let r = server
+        .api(
+            &bearer,
+            "POST",
+            "/@api/resources",
+            Some(resource_body("web", "limit", "memory", "clear")),
+        )
+        .await;
     assert_eq!(
-        r["errors"][0]["title"],
+        r.json()["errors"][0]["title"],
         "invalid resource value \"clear\": to clear a value, delete the resource"
     );
     for id in [
@@ -323,27 +260,25 @@ async fn invalid_input_never_reaches_dokku_and_unknown_apps_are_404() {
         format!("{APP}:Web:limit:cpu"),
         "Bad_App!:web:limit:cpu".to_string(),
     ] {
-        let (status, _, r) =
-            call(&server, &bearer, "DELETE", &format!("/@api/resources/{id}"), None).await;
-        assert_eq!(status, 400, "{id}: {r}");
+        let r = server.api(&bearer, "DELETE", &format!("/@api/resources/{id}"), None).await;
+        assert_eq!(r.status, 400, "{id}: {}", r.text());
     }
-    assert!(dokku_calls(&server).is_empty(), "invalid input never reaches Dokku");
+    assert!(server.take_dokku_calls().is_empty(), "invalid input never reaches Dokku");
 
     let missing = "no-such-app";
-    let (status, _, r) =
-        call(&server, &bearer, "GET", &format!("/@api/apps/{missing}/resources"), None).await;
+    let r = server.api(&bearer, "GET", &format!("/@api/apps/{missing}/resources"), None).await;
     assert_eq!(
-        (status, r["errors"][0]["title"].as_str()),
+        (r.status, r.json()["errors"][0]["title"].as_str()),
         (404, Some("App no-such-app does not exist"))
     );
     let mut body = resource_body("web", "limit", "cpu", "1");
     body["data"]["attributes"]["app_id"] = json!(missing);
-    let (status, _, _) = call(&server, &bearer, "POST", "/@api/resources", Some(body)).await;
-    assert_eq!(status, 404);
-    let (status, _, _) =
-        call(&server, &bearer, "DELETE", &format!("/@api/resources/{missing}:web:limit:cpu"), None)
-            .await;
-    assert_eq!(status, 404);
+    let r = server.api(&bearer, "POST", "/@api/resources", Some(body)).await;
+    assert_eq!(r.status, 404);
+    let r = server
+        .api(&bearer, "DELETE", &format!("/@api/resources/{missing}:web:limit:cpu"), None)
+        .await;
+    assert_eq!(r.status, 404);
     let jobs = server
         .jobs()
         .list(dokku_pro_server::jobs::ListFilter { limit: 100, ..Default::default() })

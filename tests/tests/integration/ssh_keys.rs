@@ -25,30 +25,6 @@ fn ed25519(seed: u8) -> (String, String) {
     (format!("ssh-ed25519 {}", STANDARD.encode(&blob)), fp)
 }
 
-async fn call(
-    server: &TestServer,
-    bearer: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let headers = [("authorization", bearer), ("content-type", "application/json")];
-    let r = server.raw(method, path, &headers, body.as_bytes()).await;
-    let json = if r.body.is_empty() { Value::Null } else { r.json() };
-    (r.status, json)
-}
-
-fn dokku_calls(server: &TestServer) -> Vec<Vec<String>> {
-    let calls = server.sim().invocations().into_iter().map(|i| i.argv).collect();
-    server.sim().clear_invocations();
-    calls
-}
-
-fn title(body: &Value) -> &str {
-    body["errors"][0]["title"].as_str().unwrap_or_default()
-}
-
 fn add_body(username: &str, key: &str) -> Value {
     json!({"data": {"type": "sshKeys", "attributes": {"username": username, "ssh_key": key}}})
 }
@@ -62,13 +38,13 @@ fn key_path(fingerprint: &str) -> String {
 async fn add_get_and_delete_a_key_whose_fingerprint_has_slash_and_plus() {
     let server = TestServer::start().await;
     let client = server.client().await;
-    let bearer = format!("Bearer {}", server.token().await);
+    let bearer = server.bearer().await;
     server.sim().clear_invocations();
 
     // No keys yet: Dokku's "authorized_keys is empty" (exit 1) is an empty list.
     let keys = client.get_ss_hkeys().send().await.unwrap();
     assert!(keys.data.is_empty());
-    assert_eq!(dokku_calls(&server), [["ssh-keys:list", "--format", "json"]]);
+    assert_eq!(server.take_dokku_calls(), [["ssh-keys:list", "--format", "json"]]);
 
     let body = types::AddSshKeyBody {
         data: Some(types::SshKey {
@@ -101,50 +77,51 @@ async fn add_get_and_delete_a_key_whose_fingerprint_has_slash_and_plus() {
     let keys = client.get_ss_hkeys().send().await.unwrap();
     assert_eq!(keys.data.len(), 1);
     assert_eq!(serde_json::to_value(&keys.data[0]).unwrap(), added["data"]);
-    assert_eq!(dokku_calls(&server).len(), 1);
+    assert_eq!(server.take_dokku_calls().len(), 1);
     let key = client.get_ssh_key_by_fingerprint_id().ssh_key_fingerprint_id(ECDSA_FP).send().await;
     assert_eq!(serde_json::to_value(key.unwrap().into_inner()).unwrap(), added);
-    assert_eq!(dokku_calls(&server), [["ssh-keys:list", "--format", "json"]]);
-    let (status, body) = call(&server, &bearer, "GET", &key_path(ECDSA_FP), None).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["data"]["id"], ECDSA_FP);
+    assert_eq!(server.take_dokku_calls(), [["ssh-keys:list", "--format", "json"]]);
+    let r = server.api(&bearer, "GET", &key_path(ECDSA_FP), None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["data"]["id"], ECDSA_FP);
     // `+` may also come percent-encoded.
     let encoded = key_path(ECDSA_FP).replace('+', "%2B");
-    let (status, _) = call(&server, &bearer, "GET", &encoded, None).await;
-    assert_eq!(status, 200);
+    let r = server.api(&bearer, "GET", &encoded, None).await;
+    assert_eq!(r.status, 200);
 
     // The same key under another name, or another key under the same name: 409.
-    let (status, body) =
-        call(&server, &bearer, "POST", "/@api/sshKeys", Some(add_body("bob", ECDSA))).await;
-    assert_eq!(status, 409);
-    assert!(title(&body).contains("already added"), "{body}");
+    let r = server.api(&bearer, "POST", "/@api/sshKeys", Some(add_body("bob", ECDSA))).await;
+    assert_eq!(r.status, 409);
+    assert!(r.error_title().contains("already added"), "{}", r.text());
     let (other, other_fp) = ed25519(7);
-    let (status, body) =
-        call(&server, &bearer, "POST", "/@api/sshKeys", Some(add_body("alice", &other))).await;
-    assert_eq!((status, title(&body)), (409, "an SSH key named alice already exists"));
+    let r = server.api(&bearer, "POST", "/@api/sshKeys", Some(add_body("alice", &other))).await;
+    assert_eq!(
+        (r.status, r.error_title().as_str()),
+        (409, "an SSH key named alice already exists")
+    );
     // A second key, with the default options spelled out and its fingerprint as the id.
     let body = json!({"data": {"type": "sshKeys", "id": other_fp, "attributes": {
         "username": "bob@example.com", "ssh_key": other,
         "allowed_keys": "no-port-forwarding,no-X11-forwarding,no-user-rc,no-agent-forwarding"}}});
-    let (status, body) = call(&server, &bearer, "POST", "/@api/sshKeys", Some(body)).await;
-    assert_eq!(status, 201, "{body}");
-    assert_eq!(body["data"]["id"], other_fp.as_str());
+    let r = server.api(&bearer, "POST", "/@api/sshKeys", Some(body)).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json()["data"]["id"], other_fp.as_str());
     server.sim().clear_invocations();
 
     // Delete: the listing (for the 404), then the root-only remove by fingerprint.
-    let (status, _) = call(&server, &bearer, "DELETE", &key_path(ECDSA_FP), None).await;
-    assert_eq!(status, 204);
+    let r = server.api(&bearer, "DELETE", &key_path(ECDSA_FP), None).await;
+    assert_eq!(r.status, 204);
     assert_eq!(
-        dokku_calls(&server),
+        server.take_dokku_calls(),
         [
             vec!["ssh-keys:list", "--format", "json"],
             vec!["ssh-keys:remove", "--fingerprint", ECDSA_FP]
         ]
     );
     for method in ["GET", "DELETE"] {
-        let (status, body) = call(&server, &bearer, method, &key_path(ECDSA_FP), None).await;
+        let r = server.api(&bearer, method, &key_path(ECDSA_FP), None).await;
         assert_eq!(
-            (status, title(&body)),
+            (r.status, r.error_title().as_str()),
             (404, format!("SSH key {ECDSA_FP} does not exist").as_str())
         );
     }
@@ -158,7 +135,7 @@ async fn add_get_and_delete_a_key_whose_fingerprint_has_slash_and_plus() {
 #[tokio::test]
 async fn invalid_keys_and_fingerprints_never_reach_dokku() {
     let server = TestServer::start().await;
-    let bearer = format!("Bearer {}", server.token().await);
+    let bearer = server.bearer().await;
     server.sim().clear_invocations();
     let (key, _) = ed25519(1);
     let short = &key[..key.len() - 8];
@@ -207,35 +184,33 @@ async fn invalid_keys_and_fingerprints_never_reach_dokku() {
         ),
     ];
     for (body, expected) in &cases {
-        let (status, answer) =
-            call(&server, &bearer, "POST", "/@api/sshKeys", Some(body.clone())).await;
-        assert_eq!(status, 400, "{body}: {answer}");
-        assert!(title(&answer).contains(expected), "{body}: {answer}");
+        let r = server.api(&bearer, "POST", "/@api/sshKeys", Some(body.clone())).await;
+        assert_eq!(r.status, 400, "{body}: {}", r.text());
+        assert!(r.error_title().contains(expected), "{body}: {}", r.text());
     }
-    let (status, _) = call(
-        &server,
-        &bearer,
-        "POST",
-        "/@api/sshKeys",
-        Some(json!({"data": {"type": "keys", "attributes": {}}})),
-    )
-    .await;
-    assert_eq!(status, 400);
+    let r = server
+        .api(
+            &bearer,
+            "POST",
+            "/@api/sshKeys",
+            Some(json!({"data": {"type": "keys", "attributes": {}}})),
+        )
+        .await;
+    assert_eq!(r.status, 400);
 
     // Fingerprints that cannot be one: 400 before Dokku, with a hint for a `+` read as a space.
     for id in ["nope", "SHA256:abc", "probe:id", "MD5:zz"] {
         for method in ["GET", "DELETE"] {
-            let (status, body) =
-                call(&server, &bearer, method, &format!("/@api/sshKeys/{id}"), None).await;
-            assert_eq!(status, 400, "{method} {id}: {body}");
-            assert!(title(&body).contains("invalid SSH key fingerprint"), "{body}");
+            let r = server.api(&bearer, method, &format!("/@api/sshKeys/{id}"), None).await;
+            assert_eq!(r.status, 400, "{method} {id}: {}", r.text());
+            assert!(r.error_title().contains("invalid SSH key fingerprint"), "{}", r.text());
         }
     }
     let spaced = key_path(ECDSA_FP).replace('+', "%20");
-    let (status, body) = call(&server, &bearer, "GET", &spaced, None).await;
-    assert_eq!(status, 400);
-    assert!(title(&body).contains("%2B"), "{body}");
-    assert_eq!(dokku_calls(&server), Vec::<Vec<String>>::new());
+    let r = server.api(&bearer, "GET", &spaced, None).await;
+    assert_eq!(r.status, 400);
+    assert!(r.error_title().contains("%2B"), "{}", r.text());
+    assert_eq!(server.take_dokku_calls(), Vec::<Vec<String>>::new());
     server.finish().await;
 }
 
@@ -259,7 +234,7 @@ async fn a_key_name_that_breaks_dokkus_json_falls_back_to_the_text_listing() {
         json!({"id": fp, "type": "sshKeys", "attributes": {"username": "say\"hi", "allowed_keys": ALLOWED}})
     );
     assert_eq!(
-        dokku_calls(&server),
+        server.take_dokku_calls(),
         [vec!["ssh-keys:list", "--format", "json"], vec!["ssh-keys:list"]]
     );
     let key = client.get_ssh_key_by_fingerprint_id().ssh_key_fingerprint_id(&fp).send().await;
