@@ -81,8 +81,14 @@ impl Credentials {
     }
 
     fn from_request<C: ServerContext>(rqctx: &RequestContext<C>) -> Credentials {
-        let header = rqctx.request.headers().get(http::header::AUTHORIZATION);
-        Credentials::parse(header.map(|h| h.as_bytes()))
+        let mut headers = rqctx.request.headers().get_all(http::header::AUTHORIZATION).iter();
+        let first = headers.next();
+        // Two credentials are ambiguous (a proxy and a client may each have added one): refuse
+        // rather than pick one.
+        if headers.next().is_some() {
+            return Credentials::Malformed("send exactly one Authorization header");
+        }
+        Credentials::parse(first.map(|h| h.as_bytes()))
     }
 }
 

@@ -136,6 +136,23 @@ async fn every_secured_operation_refuses_every_bad_credential() {
 }
 
 #[tokio::test]
+async fn two_authorization_headers_are_refused() {
+    let server = TestServer::start().await;
+    let good = format!("Bearer {}", server.token().await);
+    let r = server
+        .raw(
+            "GET",
+            "/@api/apps",
+            &[("authorization", &good), ("authorization", "Bearer garbage")],
+            b"",
+        )
+        .await;
+    assert_401(&r, "two Authorization headers");
+    assert_eq!(r.error_title(), "send exactly one Authorization header");
+    server.finish().await;
+}
+
+#[tokio::test]
 async fn login_returns_the_token_at_top_level_and_under_data() {
     let server = TestServer::start().await;
     let r = server.login_response(None).await;
