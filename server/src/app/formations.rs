@@ -26,6 +26,7 @@ use super::AppError;
 use super::resources;
 use super::validate::{self, Invalid, quote, required};
 use crate::auth::Actor;
+use crate::host::command::is_dns_label;
 use crate::host::parse::{
     ProcessScale, ResourceKind, ResourceName, ResourceSetting, parse_ps_scale_json,
     parse_ps_scale_quiet,
@@ -54,14 +55,6 @@ pub fn process_type(name: &str) -> Result<(), Invalid> {
             quote(name)
         )))
     }
-}
-
-pub(crate) fn is_dns_label(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 63
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !name.starts_with('-')
-        && !name.ends_with('-')
 }
 
 pub fn quantity(n: i64) -> Result<(), Invalid> {

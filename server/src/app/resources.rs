@@ -26,9 +26,9 @@ use dokku_pro_api::models::{
 };
 
 use super::AppError;
-use super::formations::is_dns_label;
 use super::validate::{self, Invalid, quote, required};
 use crate::auth::Actor;
+use crate::host::command::is_dns_label;
 use crate::host::parse::{
     DEFAULT_PROCESS_TYPE, ResourceKind, ResourceSetting, parse_resource_report_json,
 };

@@ -147,6 +147,17 @@ impl DokkuCommand {
     }
 }
 
+/// Whether `name` is a DNS label (at most 63 lowercase letters, digits and `-`, starting and
+/// ending with a letter or digit): what Dokku requires of Procfile process types
+/// (procfile-util's strict mode). Such a name can never be read as a flag.
+pub fn is_dns_label(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
 /// `dokku apps:create node-js-app`, shell-quoted where needed, secrets masked.
 impl fmt::Display for DokkuCommand {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -82,12 +82,7 @@ impl ApplyAction {
                 return Err("a scale job needs at least one process type".into());
             }
             for t in processes.keys() {
-                let label = !t.is_empty()
-                    && t.len() <= 63
-                    && t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                    && !t.starts_with('-')
-                    && !t.ends_with('-');
-                if !label {
+                if !crate::host::command::is_dns_label(t) {
                     return Err(format!(
                         "invalid process type {t:?}: use lowercase letters, digits and hyphens"
                     ));
