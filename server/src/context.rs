@@ -34,13 +34,10 @@ impl ApiContext {
         auth: Arc<Authenticator>,
         host: Arc<Host>,
         jobs: Arc<Jobs>,
+        openapi: Arc<Map<String, Value>>,
         front_key: String,
     ) -> ApiContext {
-        let openapi = match dokku_pro_api::openapi::document() {
-            Value::Object(map) => map,
-            _ => unreachable!("the document is a JSON object"),
-        };
-        ApiContext { log, auth, host, jobs, openapi: Arc::new(openapi), front_key }
+        ApiContext { log, auth, host, jobs, openapi, front_key }
     }
 
     /// The bearer check every operation but `login` and `logout` starts with.

@@ -53,13 +53,14 @@ pub struct Front {
     pub max_body_bytes: usize,
     /// The per-process key sent in [`KEY_HEADER`].
     pub key: String,
+    /// The request body shapes of the served document.
+    pub bodies: crate::body_shape::BodyShapes,
     pub log: Logger,
 }
 
 struct State {
     front: Front,
     client: Client<HttpConnector, FrontBody>,
-    bodies: crate::body_shape::BodyShapes,
 }
 
 /// Serves connections from `listener` until `shutdown` turns true, then lets requests in flight
@@ -77,8 +78,7 @@ pub async fn serve(
     let client = Client::builder(TokioExecutor::new())
         .pool_idle_timeout(Duration::from_secs(60))
         .build(connector);
-    let bodies = crate::body_shape::BodyShapes::from_openapi(dokku_pro_api::openapi::document());
-    let state = Arc::new(State { front, client, bodies });
+    let state = Arc::new(State { front, client });
     let graceful = GracefulShutdown::new();
     let http = hyper::server::conn::http1::Builder::new();
     loop {
@@ -238,7 +238,7 @@ async fn checked_body(
     let content_type = parts.headers.get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or(""));
     // dropshot reads a missing content type as JSON, and `application/*+json` as JSON too.
     let json = dokku_pro_api::body::is_json(content_type);
-    if !json || !state.bodies.applies(&parts.method, parts.uri.path()) {
+    if !json || !state.front.bodies.applies(&parts.method, parts.uri.path()) {
         return Ok(Either::Left(body));
     }
     let limit = state.front.max_body_bytes;
@@ -253,7 +253,7 @@ async fn checked_body(
             return Err(envelope_response(StatusCode::BAD_REQUEST, title, None));
         }
     };
-    if let Err(title) = state.bodies.check(&parts.method, parts.uri.path(), &bytes) {
+    if let Err(title) = state.front.bodies.check(&parts.method, parts.uri.path(), &bytes) {
         return Err(envelope_response(StatusCode::BAD_REQUEST, &title, None));
     }
     Ok(Either::Right(Full::new(bytes)))

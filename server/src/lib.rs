@@ -85,11 +85,17 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
     .await
     .map_err(|e| anyhow::anyhow!("opening the job queue: {}", error::chain(&e)))?;
     let front_key = uuid::Uuid::new_v4().simple().to_string();
+    // Rendered once: served at /openapi.json, and read by the front layer's body checks.
+    let openapi = match dokku_pro_api::openapi::document() {
+        serde_json::Value::Object(map) => Arc::new(map),
+        _ => unreachable!("the document is a JSON object"),
+    };
     let context = Arc::new(ApiContext::new(
         log.clone(),
         authenticator,
         connected.host.clone(),
         jobs.clone(),
+        openapi.clone(),
         front_key.clone(),
     ));
     let dropshot_config = ConfigDropshot {
@@ -112,6 +118,9 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
         upstream: dropshot.local_addr(),
         max_body_bytes: config.request_body_max_bytes,
         key: front_key,
+        bodies: crate::body_shape::BodyShapes::from_openapi(serde_json::Value::Object(
+            openapi.as_ref().clone(),
+        )),
         log: log.new(slog::o!("component" => "front")),
     };
     let grace = Duration::from_secs(config.shutdown_grace_seconds);
