@@ -204,13 +204,17 @@ impl Sshd {
             .stdin(Stdio::null())
             .spawn()
             .unwrap();
-        // Ready when it accepts connections.
-        for _ in 0..200 {
+        // Ready when it accepts connections (give it time on a loaded machine; fail loudly if
+        // it never comes up rather than letting a later step fail obscurely).
+        let mut ready = false;
+        for _ in 0..600 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                ready = true;
                 break;
             }
             std::thread::sleep(Duration::from_millis(25));
         }
+        assert!(ready, "sshd did not start listening on port {port}");
         Sshd {
             port,
             child,
