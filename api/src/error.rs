@@ -82,11 +82,6 @@ impl ApiError {
         self
     }
 
-    /// 501 for an operation the server does not implement yet.
-    pub fn not_implemented(operation_id: &str) -> ApiError {
-        ApiError::new(501, format!("{operation_id} is not implemented"))
-    }
-
     pub fn status(&self) -> ErrorStatusCode {
         self.status
     }

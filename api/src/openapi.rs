@@ -88,6 +88,19 @@ pub const ADDITIONS: &[Addition] = &[
         },
     },
     Addition {
+        status: 403,
+        description: "`data.id` names another app than the path: renaming is not supported",
+        applies_to: |op| {
+            matches!(
+                op.operation_id,
+                "updateBuilderSettings"
+                    | "updateSchedulerSettings"
+                    | "updateHTTPAuths"
+                    | "updateMaintenances"
+            )
+        },
+    },
+    Addition {
         status: 429,
         description: "Too many failed logins from this client or for this user; retry after the time in `Retry-After`",
         applies_to: |op| op.operation_id == "login",

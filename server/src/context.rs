@@ -1,10 +1,11 @@
-//! The state every request handler shares, and the helpers that read per-request facts from
-//! dropshot's `RequestContext`. With `http_entrypoints`, the only module that sees dropshot.
+//! The server-wide state every handler shares ([`ApiContext`]), the per-operation context the
+//! app layer works with ([`OpContext`]), and [`op`], the one combinator every authenticated
+//! operation goes through. With `http_entrypoints`, the only module that sees dropshot.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use dokku_pro_api::auth::Credentials;
+use dokku_pro_api::auth::BearerAuth;
 use dokku_pro_api::error::ApiError;
 use dropshot::RequestContext;
 use serde_json::{Map, Value};
@@ -39,11 +40,46 @@ impl ApiContext {
     ) -> ApiContext {
         ApiContext { log, auth, host, jobs, openapi, front_key }
     }
+}
 
-    /// The bearer check every operation but `login` and `logout` starts with.
-    pub async fn authenticate(&self, credentials: &Credentials) -> Result<Actor, ApiError> {
-        Ok(self.auth.authenticate(credentials).await?)
-    }
+/// One authenticated operation: who asked, in which request, and what it may use. Every app
+/// layer function takes one, so no operation can run without an authenticated actor.
+pub struct OpContext {
+    pub actor: Actor,
+    /// dropshot's request id (`X-Request-Id`), carried into job records.
+    pub request_id: String,
+    /// The operation's `operationId`.
+    pub operation: String,
+    /// The request's logger, with the operation and the user.
+    pub log: Logger,
+    pub host: Arc<Host>,
+    pub jobs: Arc<Jobs>,
+}
+
+/// Runs one authenticated operation: checks the bearer credentials, builds the [`OpContext`],
+/// and runs `f` with it. Every operation but `login`, `logout` and the public reads goes through
+/// here, so authentication cannot be forgotten and the app layer never sees dropshot.
+pub async fn op<T>(
+    rqctx: &RequestContext<Arc<ApiContext>>,
+    auth: BearerAuth,
+    f: impl AsyncFnOnce(&OpContext) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let ctx = rqctx.context();
+    let actor = ctx.auth.authenticate(&auth.0).await?;
+    let operation = rqctx.endpoint.operation_id.clone();
+    let log = rqctx.log.new(slog::o!(
+        "operation" => operation.clone(),
+        "user" => actor.user.clone(),
+    ));
+    let opctx = OpContext {
+        actor,
+        request_id: rqctx.request_id.clone(),
+        operation,
+        log,
+        host: ctx.host.clone(),
+        jobs: ctx.jobs.clone(),
+    };
+    f(&opctx).await
 }
 
 /// The client's address: the one the front layer vouches for, else the socket peer (a request

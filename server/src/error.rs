@@ -1,5 +1,5 @@
 //! The one place HTTP statuses are chosen: every layer's error becomes an [`ApiError`] here
-//! (DESIGN.md §8).
+//! (`docs/status-codes.md` gives the reasons).
 
 use dokku_pro_api::error::ApiError;
 
@@ -48,9 +48,10 @@ impl From<HostError> for ApiError {
                 ApiError::new(503, e.to_string())
             }
             HostError::Timeout { .. } => ApiError::new(504, e.to_string()),
-            HostError::BadFlag { .. } | HostError::Failed { .. } | HostError::Parse { .. } => {
-                ApiError::internal(chain(&e))
-            }
+            HostError::BadFlag { .. }
+            | HostError::Failed { .. }
+            | HostError::Parse { .. }
+            | HostError::Misuse { .. } => ApiError::internal(chain(&e)),
         }
     }
 }
@@ -68,8 +69,8 @@ impl From<AppError> for ApiError {
     }
 }
 
-impl From<crate::app::validate::Invalid> for ApiError {
-    fn from(e: crate::app::validate::Invalid) -> ApiError {
+impl From<crate::ids::Invalid> for ApiError {
+    fn from(e: crate::ids::Invalid) -> ApiError {
         AppError::from(e).into()
     }
 }
@@ -111,7 +112,7 @@ mod tests {
     }
 
     #[test]
-    fn host_errors_follow_design_section_8() {
+    fn host_errors_map_to_their_statuses() {
         let status = |e: HostError| ApiError::from(e).status().as_u16();
         assert_eq!(status(HostError::AppNotFound { message: "App x does not exist".into() }), 404);
         assert_eq!(

@@ -25,6 +25,7 @@ pub mod error;
 pub mod front;
 pub mod host;
 pub mod http_entrypoints;
+pub mod ids;
 pub mod jobs;
 pub mod logging;
 pub mod metrics;

@@ -12,9 +12,28 @@ use std::time::Duration;
 
 use dokku_pro_server::host::local::LocalExecutor;
 use dokku_pro_server::host::ssh::{Quoting, SshExecutor, SshOptions, SshTarget};
-use dokku_pro_server::host::{DokkuCommand, Executor, Host, HostError};
+use dokku_pro_server::host::{
+    DokkuCommand, Executor, Host, HostError, LockKey, Output, check_status, is_read_only,
+};
+use dokku_pro_server::ids::AppName;
 
 const SIM: &str = env!("CARGO_BIN_EXE_dokku-sim");
+
+/// Runs any command through the host the way the app layer would: a read as a read, a write
+/// under the locks of the apps it names (and the SSH keys). These tests exercise transports.
+async fn run_raw(host: &Host, cmd: &DokkuCommand) -> Result<Output, HostError> {
+    if is_read_only(cmd) {
+        return host.read(cmd).await;
+    }
+    let mut keys: Vec<LockKey> =
+        cmd.argv().iter().filter_map(|a| AppName::parse(a).ok()).map(LockKey::App).collect();
+    keys.push(LockKey::SshKeys);
+    host.lock_all(keys).await.run_raw(cmd).await
+}
+
+async fn run_on(host: &Host, cmd: &DokkuCommand) -> Result<Output, HostError> {
+    check_status(cmd, run_raw(host, cmd).await?)
+}
 
 fn local(state: &Path) -> LocalExecutor {
     LocalExecutor::new(SIM, Duration::from_secs(30))
@@ -28,13 +47,14 @@ async fn the_local_executor_runs_the_sim_binary_and_keeps_streams_apart() {
     assert_eq!(host.version().to_string(), "0.38.27");
     assert_eq!(host.kind(), "local");
 
-    host.run(&DokkuCommand::new("apps:create").arg("node-js-app")).await.unwrap();
-    let err = host.run(&DokkuCommand::new("apps:create").arg("node-js-app")).await.unwrap_err();
+    run_on(&host, &DokkuCommand::new("apps:create").arg("node-js-app")).await.unwrap();
+    let err =
+        run_on(&host, &DokkuCommand::new("apps:create").arg("node-js-app")).await.unwrap_err();
     assert!(
         matches!(&err, HostError::Refused { message, .. } if message == "Name is already taken"),
         "{err:?}"
     );
-    let err = host.run(&DokkuCommand::new("apps:report").arg("nope")).await.unwrap_err();
+    let err = run_on(&host, &DokkuCommand::new("apps:report").arg("nope")).await.unwrap_err();
     assert!(
         matches!(&err, HostError::AppNotFound { message } if message == "App nope does not exist"),
         "{err:?}"
@@ -42,7 +62,8 @@ async fn the_local_executor_runs_the_sim_binary_and_keeps_streams_apart() {
 
     // Values of any content arrive exactly: through argv locally, through stdin for import.
     let value = "a b 'q' \"d\" $(id) `x` ; | && \\ ünï ✓";
-    host.run(
+    run_on(
+        &host,
         &DokkuCommand::new("config:set")
             .arg("--no-restart")
             .arg("node-js-app")
@@ -51,24 +72,27 @@ async fn the_local_executor_runs_the_sim_binary_and_keeps_streams_apart() {
     .await
     .unwrap();
     let multi = serde_json::json!({"MULTI": "line1\nline2\n"}).to_string();
-    host.run(
+    run_on(
+        &host,
         &DokkuCommand::new("config:import")
             .with_args(["--no-restart", "--format", "json", "node-js-app", "-"])
             .stdin(multi),
     )
     .await
     .unwrap();
-    let out = host
-        .run(&DokkuCommand::new("config:export").arg("--format").arg("json").arg("node-js-app"))
-        .await
-        .unwrap();
+    let out = run_on(
+        &host,
+        &DokkuCommand::new("config:export").arg("--format").arg("json").arg("node-js-app"),
+    )
+    .await
+    .unwrap();
     let env: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(env["K"], value);
     assert_eq!(env["MULTI"], "line1\nline2\n");
     assert!(out.stderr.is_empty());
 
     // A prompt on a closed stdin fails at once instead of hanging.
-    let out = host.run_raw(&DokkuCommand::new("apps:destroy").arg("node-js-app")).await.unwrap();
+    let out = run_raw(&host, &DokkuCommand::new("apps:destroy").arg("node-js-app")).await.unwrap();
     assert_ne!(out.status, 0);
 }
 
@@ -297,7 +321,7 @@ async fn ssh_commands_share_one_connection_and_arguments_arrive_unaltered() {
     let executor = Arc::new(sshd.dokku_executor());
     let host = Host::connect(executor.clone(), None).await.unwrap();
     assert_eq!(host.kind(), "ssh");
-    host.run(&DokkuCommand::new("apps:create").arg("node-js-app")).await.unwrap();
+    run_on(&host, &DokkuCommand::new("apps:create").arg("node-js-app")).await.unwrap();
     let hostile = [
         "a b",
         "it's",
@@ -312,7 +336,8 @@ async fn ssh_commands_share_one_connection_and_arguments_arrive_unaltered() {
         "trailing space ",
     ];
     for (i, value) in hostile.iter().enumerate() {
-        host.run(
+        run_on(
+            &host,
             &DokkuCommand::new("config:set")
                 .arg("--no-restart")
                 .arg("node-js-app")
@@ -321,33 +346,38 @@ async fn ssh_commands_share_one_connection_and_arguments_arrive_unaltered() {
         .await
         .unwrap();
     }
-    let out = host
-        .run(&DokkuCommand::new("config:export").arg("--format").arg("json").arg("node-js-app"))
-        .await
-        .unwrap();
+    let out = run_on(
+        &host,
+        &DokkuCommand::new("config:export").arg("--format").arg("json").arg("node-js-app"),
+    )
+    .await
+    .unwrap();
     let env: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     for (i, value) in hostile.iter().enumerate() {
         assert_eq!(env[format!("K{i}")], *value, "K{i}");
     }
     assert!(!Path::new("/tmp/pwned-by-dokku-pro-api").exists());
     // Exit statuses come back through ssh.
-    let err = host.run(&DokkuCommand::new("apps:report").arg("nope")).await.unwrap_err();
+    let err = run_on(&host, &DokkuCommand::new("apps:report").arg("nope")).await.unwrap_err();
     assert!(matches!(err, HostError::AppNotFound { .. }), "{err:?}");
     // Data on stdin (what env values with newlines use).
     let json = serde_json::json!({"MULTI": "l1\nl2"}).to_string();
-    host.run(
+    run_on(
+        &host,
         &DokkuCommand::new("config:import")
             .with_args(["--no-restart", "--format", "json", "node-js-app", "-"])
             .stdin(json),
     )
     .await
     .unwrap();
-    let out =
-        host.run(&DokkuCommand::new("config:get").arg("node-js-app").arg("MULTI")).await.unwrap();
+    let out = run_on(&host, &DokkuCommand::new("config:get").arg("node-js-app").arg("MULTI"))
+        .await
+        .unwrap();
     assert_eq!(out.stdout, "l1\nl2\n");
     // What cannot travel is refused before anything is sent.
-    let err =
-        host.run(&DokkuCommand::new("config:set").arg("node-js-app").arg("-n")).await.unwrap_err();
+    let err = run_on(&host, &DokkuCommand::new("config:set").arg("node-js-app").arg("-n"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, HostError::Unsendable { .. }), "{err:?}");
     assert_eq!(sshd.logins(), 1, "one handshake for every command");
     executor.close().await;
@@ -360,8 +390,9 @@ async fn a_dropped_connection_is_re_established() {
     let host = Host::connect(executor.clone(), None).await.unwrap();
     assert_eq!(sshd.logins(), 1);
     sshd.drop_connections();
-    host.run(&DokkuCommand::new("apps:create").arg("after-the-drop")).await.unwrap();
-    let out = host.run(&DokkuCommand::new("apps:list").arg("--format").arg("json")).await.unwrap();
+    run_on(&host, &DokkuCommand::new("apps:create").arg("after-the-drop")).await.unwrap();
+    let out =
+        run_on(&host, &DokkuCommand::new("apps:list").arg("--format").arg("json")).await.unwrap();
     assert!(out.stdout.contains("after-the-drop"));
     assert_eq!(sshd.logins(), 2, "one new handshake after the drop, then reuse");
     executor.close().await;
@@ -430,19 +461,23 @@ async fn root_only_commands_use_the_root_login_with_shell_quoting() {
     ));
     let host = Host::connect(dokku.clone(), Some(root.clone())).await.unwrap();
     let key = std::fs::read_to_string(format!("{}.pub", sshd.dokku_key.display())).unwrap();
-    let out = host
-        .run(&DokkuCommand::new("ssh-keys:add").arg("admin user's key").stdin(key).as_root())
+    let out = run_on(
+        &host,
+        &DokkuCommand::new("ssh-keys:add").arg("admin user's key").stdin(key).as_root(),
+    )
+    .await
+    .unwrap();
+    assert!(out.stdout.trim().starts_with("SHA256:"), "{out:?}");
+    let listed = run_on(&host, &DokkuCommand::new("ssh-keys:list").arg("--format").arg("json"))
         .await
         .unwrap();
-    assert!(out.stdout.trim().starts_with("SHA256:"), "{out:?}");
-    let listed =
-        host.run(&DokkuCommand::new("ssh-keys:list").arg("--format").arg("json")).await.unwrap();
     assert!(listed.stdout.contains("admin user's key"), "{}", listed.stdout);
 
     // Without a root login, root-only commands are refused with a clear error.
     let no_root = Host::connect(dokku.clone(), None).await.unwrap();
-    let err =
-        no_root.run(&DokkuCommand::new("ssh-keys:remove").arg("x").as_root()).await.unwrap_err();
+    let err = run_on(&no_root, &DokkuCommand::new("ssh-keys:remove").arg("x").as_root())
+        .await
+        .unwrap_err();
     assert!(matches!(err, HostError::NoRootLogin { .. }), "{err:?}");
     dokku.close().await;
     root.close().await;

@@ -1,9 +1,8 @@
 //! The contract every response in the tests must keep: the seed's schema for that operation and
 //! status, or, for a status the seed does not document, the served document's (which holds the
-//! documented additions). A 501 is accepted only from an operation listed in
-//! `tests/output/unimplemented-operations.txt`.
+//! documented additions).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{Value, json};
@@ -35,7 +34,6 @@ pub struct Contract {
     pub seed: Value,
     pub served: Value,
     pub routes: Vec<Route>,
-    pub unimplemented: BTreeSet<String>,
 }
 
 /// Reads the seed (YAML) as JSON.
@@ -43,18 +41,6 @@ pub fn load_seed() -> Value {
     let path = workspace_root().join("spec/dokku-pro.openapi.yaml");
     serde_yaml::from_str(&std::fs::read_to_string(&path).expect("reading the seed"))
         .expect("the seed is YAML")
-}
-
-/// The operations listed as not implemented yet.
-pub fn unimplemented_operations_file() -> BTreeSet<String> {
-    let path = workspace_root().join("tests/output/unimplemented-operations.txt");
-    std::fs::read_to_string(path)
-        .expect("reading tests/output/unimplemented-operations.txt")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(String::from)
-        .collect()
 }
 
 impl Contract {
@@ -83,7 +69,7 @@ impl Contract {
                 }
             }
         }
-        Contract { seed, served, routes, unimplemented: unimplemented_operations_file() }
+        Contract { seed, served, routes }
     }
 
     /// The operation a request is routed to. Literal routes win over templated ones, as in dropshot.
@@ -127,9 +113,6 @@ impl Contract {
             .filter_map(|doc| self.operation(doc, route)["responses"].get(&code).map(|r| (doc, r)))
             .collect();
         if documented.is_empty() {
-            if status == 501 && self.unimplemented.contains(&route.operation_id) {
-                return Ok(());
-            }
             return Err(at("no document lists this status".into()));
         }
         for (doc, response) in documented {

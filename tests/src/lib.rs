@@ -11,7 +11,7 @@ pub mod contract;
 pub mod fixtures;
 pub mod harness;
 
-/// The workspace root (for `spec/`, `tests/output/`, ...).
+/// The workspace root (for `spec/`, ...).
 pub fn workspace_root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()

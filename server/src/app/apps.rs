@@ -29,14 +29,13 @@
 
 use dokku_pro_api::models::{App, AppAttributes, AppType};
 
-use super::AppError;
-use super::validate::{self, quote};
-use crate::auth::Actor;
+use super::{AppError, IdRule, OpContext, check_data_id};
 use crate::host::parse::{KnownFailure, parse_app_report_json, parse_stderr};
-use crate::host::{DokkuCommand, Host, HostError, check_status};
+use crate::host::{DokkuCommand, HostError, LockKey, check_status};
+use crate::ids::{AppName, required};
 
 /// The API's view of an app.
-fn app(name: &str, locked: bool) -> App {
+fn app(name: &AppName, locked: bool) -> App {
     App {
         id: Some(name.to_string()),
         type_: Some(AppType::Apps),
@@ -45,15 +44,15 @@ fn app(name: &str, locked: bool) -> App {
 }
 
 /// Whether the app is locked: `apps:report <app> --format json` (exit 20 = 404).
-async fn is_locked(host: &Host, name: &str) -> Result<bool, AppError> {
-    let cmd = DokkuCommand::new("apps:report").arg(name).arg("--format").arg("json");
-    Ok(host.query(&cmd, parse_app_report_json).await?.locked)
+async fn is_locked(opctx: &OpContext, name: &AppName) -> Result<bool, AppError> {
+    let cmd = DokkuCommand::new("apps:report").arg(name.as_str()).arg("--format").arg("json");
+    Ok(opctx.host.query(&cmd, parse_app_report_json).await?.locked)
 }
 
-/// `GET /apps`: every app with its lock state, in one Dokku call (see the module docs).
-pub async fn list(host: &Host, _actor: &Actor) -> Result<Vec<App>, AppError> {
+/// `getApps`: every app with its lock state, in one Dokku call (see the module docs).
+pub async fn get_apps(opctx: &OpContext) -> Result<Vec<App>, AppError> {
     let cmd = DokkuCommand::new("apps:report").arg("--format").arg("json");
-    let stdout = host.query(&cmd, |s| Ok::<_, HostError>(s.to_string())).await?;
+    let stdout = opctx.host.query(&cmd, |s| Ok::<_, HostError>(s.to_string())).await?;
     let mut apps = Vec::new();
     // A warning line (` !     `) shows up here only when a pty merged the streams.
     for line in stdout.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('!')) {
@@ -64,30 +63,27 @@ pub async fn list(host: &Host, _actor: &Actor) -> Result<Vec<App>, AppError> {
             .map(|dir| dir.trim_end_matches('/'))
             .and_then(|dir| dir.rsplit('/').next())
             .ok_or_else(|| HostError::unreadable(&cmd, "an app report without `dir`"))?;
-        validate::existing_app_name(name).map_err(|_| {
+        let name = AppName::parse(name).map_err(|_| {
             HostError::unreadable(&cmd, "an app dir that does not end in an app name")
         })?;
-        apps.push(app(name, report.locked));
+        apps.push(app(&name, report.locked));
     }
     Ok(apps)
 }
 
-/// `GET /apps/{appId}`.
-pub async fn get(host: &Host, _actor: &Actor, name: &str) -> Result<App, AppError> {
-    validate::existing_app_name(name)?;
-    Ok(app(name, is_locked(host, name).await?))
+/// `getAppById`.
+pub async fn get_app_by_id(opctx: &OpContext, name: &AppName) -> Result<App, AppError> {
+    Ok(app(name, is_locked(opctx, name).await?))
 }
 
-/// `POST /apps`: `data.id` is the new app's name; `data.attributes.locked: true` creates it
-/// locked. An existing name is 409.
-pub async fn create(host: &Host, _actor: &Actor, data: Option<App>) -> Result<App, AppError> {
-    let data = validate::required(data, "data")?;
-    let name = validate::required(data.id, "data.id (the app name)")?;
-    validate::app_name(&name)?;
+/// `addApp`: `data.id` is the new app's name; `data.attributes.locked: true` creates it locked.
+/// An existing name is 409.
+pub async fn add_app(opctx: &OpContext, data: App) -> Result<App, AppError> {
+    let name = AppName::parse_new(&required(data.id, "data.id (the app name)")?)?;
     let locked = data.attributes.is_some_and(|a| a.locked);
-    let _lock = host.lock_app(&name).await;
-    let cmd = DokkuCommand::new("apps:create").arg(&name);
-    let out = host.run_raw(&cmd).await?;
+    let lock = opctx.host.lock(LockKey::App(name.clone())).await;
+    let cmd = DokkuCommand::new("apps:create").arg(name.as_str());
+    let out = lock.run_raw(&cmd).await?;
     if out.status == 1
         && parse_stderr(&out.stderr).known_failure() == Some(KnownFailure::AppNameTaken)
     {
@@ -95,41 +91,27 @@ pub async fn create(host: &Host, _actor: &Actor, data: Option<App>) -> Result<Ap
     }
     check_status(&cmd, out)?;
     if locked {
-        host.run(&DokkuCommand::new("apps:lock").arg(&name)).await?;
+        lock.run(&DokkuCommand::new("apps:lock").arg(name.as_str())).await?;
     }
     Ok(app(&name, locked))
 }
 
-/// `PATCH /apps/{appId}`: lock or unlock for deploys. Without `data.attributes` nothing changes
-/// and the app is returned as it is.
-pub async fn update(
-    host: &Host,
-    actor: &Actor,
-    name: &str,
-    data: Option<App>,
-) -> Result<App, AppError> {
-    validate::existing_app_name(name)?;
-    let data = validate::required(data, "data")?;
-    if let Some(id) = data.id.as_deref()
-        && id != name
-    {
-        return Err(AppError::Forbidden(format!(
-            "App renaming is not supported (data.id {} differs from the app in the path, {name})",
-            quote(id)
-        )));
-    }
+/// `updateApp`: lock or unlock for deploys. Without `data.attributes` nothing changes and the
+/// app is returned as it is.
+pub async fn update_app(opctx: &OpContext, name: &AppName, data: App) -> Result<App, AppError> {
+    check_data_id(data.id.as_deref(), name.as_str(), IdRule::Update { what: "App" })?;
     let Some(wanted) = data.attributes.map(|a| a.locked) else {
-        return get(host, actor, name).await;
+        return get_app_by_id(opctx, name).await;
     };
-    let _lock = host.lock_app(name).await;
-    if is_locked(host, name).await? == wanted {
+    let lock = opctx.host.lock(LockKey::App(name.clone())).await;
+    if is_locked(opctx, name).await? == wanted {
         return Ok(app(name, wanted));
     }
     if wanted {
-        host.run(&DokkuCommand::new("apps:lock").arg(name)).await?;
+        lock.run(&DokkuCommand::new("apps:lock").arg(name.as_str())).await?;
     } else {
-        let cmd = DokkuCommand::new("apps:unlock").arg(name);
-        let out = host.run_raw(&cmd).await?;
+        let cmd = DokkuCommand::new("apps:unlock").arg(name.as_str());
+        let out = lock.run_raw(&cmd).await?;
         // A deploy that ended since the report removes the lock itself: already unlocked.
         let gone = out.status == 1
             && parse_stderr(&out.stderr).known_failure() == Some(KnownFailure::NotLocked);
@@ -140,10 +122,9 @@ pub async fn update(
     Ok(app(name, wanted))
 }
 
-/// `DELETE /apps/{appId}`: destroys the app and its add-on links, without a prompt.
-pub async fn delete(host: &Host, _actor: &Actor, name: &str) -> Result<(), AppError> {
-    validate::existing_app_name(name)?;
-    let _lock = host.lock_app(name).await;
-    host.run(&DokkuCommand::new("apps:destroy").arg(name).global_flag("--force")).await?;
+/// `deleteApp`: destroys the app and its add-on links, without a prompt.
+pub async fn delete_app(opctx: &OpContext, name: &AppName) -> Result<(), AppError> {
+    let lock = opctx.host.lock(LockKey::App(name.clone())).await;
+    lock.run(&DokkuCommand::new("apps:destroy").arg(name.as_str()).global_flag("--force")).await?;
     Ok(())
 }

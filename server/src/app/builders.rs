@@ -1,6 +1,4 @@
-//! Builders and an app's builder settings (dokku-host.md §3.2).
-//!
-//! # Dokku invocations per operation
+//! Builders and an app's builder settings (the family logic is [`super::selectable`]'s).
 //!
 //! | operation | calls | commands |
 //! |---|---|---|
@@ -9,12 +7,10 @@
 //! | `getBuilderSettingsForApp` | 1 | `builder:report <app> --format json` (exit 20 = 404) |
 //! | `updateBuilderSettings` | 1 to 4 | the listing (only when `selected` names a builder), `builder:set <app> selected [<v>]` and/or `builder:set <app> build-dir [<v>]`, then the report |
 //!
-//! # Decisions
-//!
 //! * **Builders are the enabled `builder-*` plugins**, named without the prefix (`dockerfile`,
 //!   `herokuish`, `pack`, ...). Dokku has no builder listing of its own. One builder is looked
 //!   up in the same listing rather than with `plugin:installed builder-<name>`, which is
-//!   root-only (dokku-host.md §2.1) and would need the root login for a read.
+//!   root-only and would need the root login for a read.
 //! * **`selected` must name an installed builder** (400 otherwise, listing the installed ones),
 //!   although `builder:set` stores anything: a typo would otherwise only surface at the next
 //!   deploy. It costs one `plugin:list`, only when a builder is selected. Clearing (`""`) needs
@@ -30,53 +26,10 @@ use dokku_pro_api::models::{
     BuilderType,
 };
 
-use super::AppError;
-use super::validate::{self, Invalid, quote};
-use crate::auth::Actor;
-use crate::host::parse::{
-    BuilderReport, parse_builder_report_json, parse_plugin_list_json, parse_plugin_list_text,
-};
-use crate::host::{DokkuCommand, Host, HostError};
-
-/// The names of the enabled plugins called `<prefix><name>`, without the prefix, in Dokku's
-/// order: one `plugin:list` (JSON from 0.38.22, the text table before). `plugin:list` is the one
-/// `plugin:*` command the dokku user may run (dokku-host.md §2.1).
-pub(super) async fn installed_with_prefix(
-    host: &Host,
-    prefix: &str,
-) -> Result<Vec<String>, AppError> {
-    let json = host.version().has_plugin_list_json();
-    let cmd = if json {
-        DokkuCommand::new("plugin:list").arg("--format").arg("json")
-    } else {
-        DokkuCommand::new("plugin:list")
-    };
-    let out = host.run(&cmd).await?;
-    let plugins = if json {
-        parse_plugin_list_json(&out.stdout)
-    } else {
-        parse_plugin_list_text(&out.stdout)
-    }
-    .map_err(|e| HostError::unreadable(&cmd, e))?;
-    Ok(plugins
-        .into_iter()
-        .filter(|p| p.enabled)
-        .filter_map(|p| p.name.strip_prefix(prefix).filter(|n| !n.is_empty()).map(String::from))
-        .collect())
-}
-
-/// 400 unless `name` is among `installed` (what is installed is listed in the message).
-pub(super) fn check_installed(name: &str, installed: &[String], what: &str) -> Result<(), Invalid> {
-    if installed.iter().any(|n| n == name) {
-        Ok(())
-    } else {
-        Err(Invalid(format!(
-            "{what} {} is not installed on the Dokku host (installed: {})",
-            quote(name),
-            installed.join(", ")
-        )))
-    }
-}
+use super::selectable::{BUILDERS, optional};
+use super::{AppError, OpContext};
+use crate::host::parse::{BuilderReport, parse_builder_report_json};
+use crate::ids::{AppName, BuildDir, PluginSuffix};
 
 fn builder(name: &str) -> Builder {
     Builder {
@@ -86,22 +39,21 @@ fn builder(name: &str) -> Builder {
     }
 }
 
-/// `GET /builders`.
-pub async fn list(host: &Host, _actor: &Actor) -> Result<Vec<Builder>, AppError> {
-    Ok(installed_with_prefix(host, "builder-").await?.iter().map(|n| builder(n)).collect())
+/// `getBuilders`.
+pub async fn get_builders(opctx: &OpContext) -> Result<Vec<Builder>, AppError> {
+    Ok(BUILDERS.installed(opctx).await?.iter().map(|n| builder(n)).collect())
 }
 
-/// `GET /builders/{builderId}`: 404 when no such builder is installed and enabled.
-pub async fn get(host: &Host, _actor: &Actor, name: &str) -> Result<Builder, AppError> {
-    validate::builder_name(name)?;
-    if installed_with_prefix(host, "builder-").await?.iter().any(|n| n == name) {
-        Ok(builder(name))
-    } else {
-        Err(AppError::NotFound(format!("Builder {name} is not installed")))
-    }
+/// `getBuilderById`.
+pub async fn get_builder_by_id(
+    opctx: &OpContext,
+    name: &PluginSuffix,
+) -> Result<Builder, AppError> {
+    BUILDERS.get(opctx, name).await?;
+    Ok(builder(name.as_str()))
 }
 
-fn setting(app: &str, report: BuilderReport) -> BuilderSetting {
+fn setting(app: &AppName, report: BuilderReport) -> BuilderSetting {
     BuilderSetting {
         id: Some(app.to_string()),
         type_: Some(BuilderSettingType::BuilderSettings),
@@ -117,73 +69,29 @@ fn setting(app: &str, report: BuilderReport) -> BuilderSetting {
     }
 }
 
-async fn report(host: &Host, app: &str) -> Result<BuilderReport, AppError> {
-    let cmd = DokkuCommand::new("builder:report").arg(app).arg("--format").arg("json");
-    Ok(host.query(&cmd, parse_builder_report_json).await?)
+async fn report(opctx: &OpContext, app: &AppName) -> Result<BuilderReport, AppError> {
+    Ok(opctx.host.query(&BUILDERS.report_command(app), parse_builder_report_json).await?)
 }
 
-/// `GET /apps/{appId}/builderSetting`: the one record, in a list as the seed has it.
-pub async fn get_settings(
-    host: &Host,
-    _actor: &Actor,
-    app: &str,
+/// `getBuilderSettingsForApp`: the one record, in a list as the seed has it.
+pub async fn get_builder_settings_for_app(
+    opctx: &OpContext,
+    app: &AppName,
 ) -> Result<Vec<BuilderSetting>, AppError> {
-    validate::existing_app_name(app)?;
-    Ok(vec![setting(app, report(host, app).await?)])
+    Ok(vec![setting(app, report(opctx, app).await?)])
 }
 
-/// `PATCH /builderSettings/{appId}`.
-pub async fn update_settings(
-    host: &Host,
-    _actor: &Actor,
-    app: &str,
-    data: Option<BuilderSetting>,
+/// `updateBuilderSettings`.
+pub async fn update_builder_settings(
+    opctx: &OpContext,
+    app: &AppName,
+    data: BuilderSetting,
 ) -> Result<BuilderSetting, AppError> {
-    validate::existing_app_name(app)?;
-    let data = validate::required(data, "data")?;
-    check_same_app(app, data.id.as_deref(), "data.id")?;
     let attributes = data.attributes.unwrap_or_default();
-    check_same_app(app, attributes.app_id.as_deref(), "data.attributes.app_id")?;
-    if let Some(selected) = attributes.selected.as_deref().filter(|s| !s.is_empty()) {
-        validate::builder_name(selected)?;
-    }
-    if let Some(dir) = attributes.build_dir.as_deref().filter(|d| !d.is_empty()) {
-        validate::build_dir(dir)?;
-    }
-    let _lock = host.lock_app(app).await;
-    if let Some(selected) = attributes.selected.as_deref().filter(|s| !s.is_empty()) {
-        let installed = installed_with_prefix(host, "builder-").await?;
-        check_installed(selected, &installed, "builder")?;
-    }
-    for (property, value) in
-        [("selected", attributes.selected), ("build-dir", attributes.build_dir)]
-    {
-        if let Some(value) = value {
-            host.run(&set_command("builder:set", app, property, &value)).await?;
-        }
-    }
-    Ok(setting(app, report(host, app).await?))
-}
-
-/// `<plugin>:set <app> <property> <value>`, or without the value to clear it (an empty argument
-/// would not survive every transport the same way).
-pub(super) fn set_command(
-    subcommand: &str,
-    app: &str,
-    property: &str,
-    value: &str,
-) -> DokkuCommand {
-    let cmd = DokkuCommand::new(subcommand).arg(app).arg(property);
-    if value.is_empty() { cmd } else { cmd.arg(value) }
-}
-
-/// A settings body names its app in `data.id` and `data.attributes.app_id`; when present they
-/// must be the app in the path (these operations document no 403, so a mismatch is 400).
-pub(super) fn check_same_app(app: &str, given: Option<&str>, field: &str) -> Result<(), Invalid> {
-    match given {
-        Some(other) if other != app => {
-            Err(Invalid(format!("{field} {} must be the app in the path ({app})", quote(other))))
-        }
-        _ => Ok(()),
-    }
+    BUILDERS.check_ids(app, data.id.as_deref(), attributes.app_id.as_deref())?;
+    let selected = optional(attributes.selected.as_deref(), |s| BUILDERS.parse_name(s))?;
+    let build_dir = optional(attributes.build_dir.as_deref(), BuildDir::parse)?;
+    let others = build_dir.map(|dir| ("build-dir", dir.map(String::from))).into_iter().collect();
+    BUILDERS.set(opctx, app, selected, others).await?;
+    Ok(setting(app, report(opctx, app).await?))
 }

@@ -1,4 +1,4 @@
-//! An app's domains (dokku-host.md §3.5). A domain's id is `app:domain`, split at the first `:`.
+//! An app's domains. A domain's id is `app:domain`, split at the first `:`.
 //!
 //! # Dokku invocations per operation
 //!
@@ -19,24 +19,23 @@
 //!   a client that mistyped a domain learns it, and a retried delete says it is gone. The domain
 //!   is matched case-insensitively (the stored spelling is removed).
 //! * **Deleting removes exactly one domain.** Dokku removes with a `sed` regular expression, so
-//!   in `a.example.com` the dots match any character and in `www.*` the `.*` matches anything
-//!   (dokku-host.md §3.5). When the pattern would also match another of the app's domains, the
-//!   server writes the remaining list with `domains:set <app> <rest...>` instead, which (like
-//!   `domains:add`) also re-enables app vhosts if they were disabled.
-//! * Domain names are checked by [`validate::domain_name`] before anything reaches Dokku
+//!   in `a.example.com` the dots match any character and in `www.*` the `.*` matches anything.
+//!   When the pattern would also match another of the app's domains, the server writes the
+//!   remaining list with `domains:set <app> <rest...>` instead, which (like `domains:add`) also
+//!   re-enables app vhosts if they were disabled.
+//! * Domain names are parsed by [`DomainName::parse_new`] before anything reaches Dokku
 //!   (stricter than Dokku: label lengths, no leading or trailing hyphen, `*` only as a whole
 //!   first or last label). A delete accepts anything Dokku itself accepts
-//!   ([`validate::existing_domain_name`]), so a domain added outside the API can be removed.
+//!   ([`DomainName::parse_existing`]), so a domain added outside the API can be removed.
 
 use dokku_pro_api::models::{Domain, DomainAttributes, DomainType};
 
-use super::AppError;
-use super::validate::{self, Invalid, quote};
-use crate::auth::Actor;
+use super::{AppError, OpContext};
 use crate::host::parse::{parse_domains_app_vhosts, parse_domains_report_json};
-use crate::host::{DokkuCommand, Host, HostError};
+use crate::host::{DokkuCommand, HostError, LockKey};
+use crate::ids::{AppName, DomainName, Invalid, quote, split_app_id};
 
-fn domain(app: &str, name: &str) -> Domain {
+fn domain(app: &AppName, name: &str) -> Domain {
     Domain {
         id: Some(format!("{app}:{name}")),
         type_: Some(DomainType::Domains),
@@ -48,29 +47,32 @@ fn domain(app: &str, name: &str) -> Domain {
 }
 
 /// The app's domains in Dokku's order (exit 20 = 404).
-async fn vhosts(host: &Host, app: &str) -> Result<Vec<String>, AppError> {
+async fn vhosts(opctx: &OpContext, app: &AppName) -> Result<Vec<String>, AppError> {
+    let host = &opctx.host;
     if host.version().has_domains_json() {
-        let cmd = DokkuCommand::new("domains:report").arg(app).arg("--format").arg("json");
+        let cmd = DokkuCommand::new("domains:report").arg(app.as_str()).arg("--format").arg("json");
         Ok(host.query(&cmd, parse_domains_report_json).await?.app_vhosts)
     } else {
-        let cmd = DokkuCommand::new("domains:report").arg(app).arg("--domains-app-vhosts");
+        let cmd = DokkuCommand::new("domains:report").arg(app.as_str()).arg("--domains-app-vhosts");
         Ok(host.query(&cmd, |s| Ok::<_, HostError>(parse_domains_app_vhosts(s))).await?)
     }
 }
 
-/// `GET /apps/{appId}/domains`.
-pub async fn list(host: &Host, _actor: &Actor, app: &str) -> Result<Vec<Domain>, AppError> {
-    validate::existing_app_name(app)?;
-    Ok(vhosts(host, app).await?.iter().map(|d| domain(app, d)).collect())
+/// `getDomainsForApp`.
+pub async fn get_domains_for_app(
+    opctx: &OpContext,
+    app: &AppName,
+) -> Result<Vec<Domain>, AppError> {
+    Ok(vhosts(opctx, app).await?.iter().map(|d| domain(app, d)).collect())
 }
 
 /// The app and domain a create body names: `attributes.app_id` and `attributes.domain`, or the
 /// parts of `id` (`app:domain`); when both are given they must agree.
-fn target(data: Domain) -> Result<(String, String), Invalid> {
+fn target(data: Domain) -> Result<(AppName, DomainName), Invalid> {
     let attributes = data.attributes.unwrap_or_default();
     let (id_app, id_domain) = match data.id.as_deref() {
         Some(id) => {
-            let (app, name) = validate::split_app_id(id, "domain")?;
+            let (app, name) = split_app_id(id, "domain")?;
             (Some(app.to_string()), Some(name.to_string()))
         }
         None => (None, None),
@@ -86,52 +88,53 @@ fn target(data: Domain) -> Result<(String, String), Invalid> {
         (Some(value), _) | (None, Some(value)) => Ok(value),
         (None, None) => Err(Invalid(format!("data.attributes.{field} (or data.id) is required"))),
     };
-    let app = pick(attributes.app_id, id_app, "app_id")?;
-    let name = pick(attributes.domain, id_domain, "domain")?;
-    validate::existing_app_name(&app)?;
-    validate::domain_name(&name)?;
+    let app = AppName::parse(&pick(attributes.app_id, id_app, "app_id")?)?;
+    let name = DomainName::parse_new(&pick(attributes.domain, id_domain, "domain")?)?;
     Ok((app, name))
 }
 
-/// `POST /domains`: adds one domain; 409 when the app already has it.
-pub async fn add(host: &Host, _actor: &Actor, data: Option<Domain>) -> Result<Domain, AppError> {
-    let (app, name) = target(validate::required(data, "data")?)?;
-    let _lock = host.lock_app(&app).await;
+/// `addDomain`: adds one domain; 409 when the app already has it.
+pub async fn add_domain(opctx: &OpContext, data: Domain) -> Result<Domain, AppError> {
+    let (app, name) = target(data)?;
+    let lock = opctx.host.lock(LockKey::App(app.clone())).await;
     let already = |existing: &str| {
         AppError::Conflict(format!("Domain {existing} is already added to app {app}"))
     };
-    if let Some(existing) = vhosts(host, &app).await?.iter().find(|d| d.eq_ignore_ascii_case(&name))
-    {
+    if let Some(existing) = vhosts(opctx, &app).await?.iter().find(|d| name.same_as(d)) {
         return Err(already(existing));
     }
-    let out = host.run(&DokkuCommand::new("domains:add").arg(&app).arg(&name)).await?;
+    let out =
+        lock.run(&DokkuCommand::new("domains:add").arg(app.as_str()).arg(name.as_str())).await?;
     // `-----> Skipping: <domain> already added to <app>`, exit 0: added meanwhile by someone else.
     if out.stdout.contains("Skipping:") {
-        return Err(already(&name));
+        return Err(already(name.as_str()));
     }
-    Ok(domain(&app, &name))
+    Ok(domain(&app, name.as_str()))
 }
 
-/// `DELETE /domains/{domainId}`: removes one domain; 404 when the app does not have it.
-pub async fn delete(host: &Host, _actor: &Actor, id: &str) -> Result<(), AppError> {
-    let (app, name) = validate::split_app_id(id, "domain")?;
-    // Dokku's looser rule: a domain added outside the API can be deleted through it.
-    validate::existing_domain_name(name)?;
-    let _lock = host.lock_app(app).await;
-    let current = vhosts(host, app).await?;
+/// `deleteDomain` (`app:domain`): removes one domain; 404 when the app does not have it. The
+/// domain is parsed with Dokku's looser rule ([`DomainName::parse_existing`]), so a domain added
+/// outside the API can be deleted through it.
+pub async fn delete_domain(
+    opctx: &OpContext,
+    app: &AppName,
+    name: &DomainName,
+) -> Result<(), AppError> {
+    let lock = opctx.host.lock(LockKey::App(app.clone())).await;
+    let current = vhosts(opctx, app).await?;
     let stored = current
         .iter()
-        .find(|d| *d == name)
-        .or_else(|| current.iter().find(|d| d.eq_ignore_ascii_case(name)))
+        .find(|d| name == d.as_str())
+        .or_else(|| current.iter().find(|d| name.same_as(d)))
         .ok_or_else(|| AppError::NotFound(format!("Domain {name} is not added to app {app}")))?;
     let collateral = current.iter().any(|d| d != stored && sed_deletes(stored, d));
     let cmd = if collateral {
         let rest = current.iter().filter(|d| *d != stored);
-        DokkuCommand::new("domains:set").arg(app).with_args(rest)
+        DokkuCommand::new("domains:set").arg(app.as_str()).with_args(rest)
     } else {
-        DokkuCommand::new("domains:remove").arg(app).arg(stored)
+        DokkuCommand::new("domains:remove").arg(app.as_str()).arg(stored)
     };
-    host.run(&cmd).await?;
+    lock.run(&cmd).await?;
     Ok(())
 }
 
@@ -195,7 +198,7 @@ mod tests {
 
     #[test]
     fn create_bodies_name_the_target_by_id_or_attributes() {
-        let both = ("a".to_string(), "x.com".to_string());
+        let both = (AppName::parse("a").unwrap(), DomainName::parse_new("x.com").unwrap());
         assert_eq!(target(body(Some("a:x.com"), None, None)).unwrap(), both);
         assert_eq!(target(body(None, Some("a"), Some("x.com"))).unwrap(), both);
         assert_eq!(target(body(Some("a:x.com"), Some("a"), Some("x.com"))).unwrap(), both);

@@ -1,5 +1,4 @@
-//! Formations: the scale of each process type, with its resource limits and reservations
-//! (dokku-host.md §3.7, §3.10).
+//! Formations: the scale of each process type, with its resource limits and reservations.
 //!
 //! * Read: two Dokku calls, run concurrently: `ps:scale <app> --format json` (0.38.21+; older
 //!   hosts `--quiet ps:scale <app>`) and `resource:report <app> --format json`. Every process type
@@ -22,51 +21,30 @@
 
 use dokku_pro_api::models::{Formation, FormationAttributes, FormationType, ResourceSet};
 
-use super::AppError;
-use super::resources;
-use super::validate::{self, Invalid, quote, required};
-use crate::auth::Actor;
-use crate::host::command::is_dns_label;
+use super::apply::change_then_apply;
+use super::{AppError, IdRule, OpContext, check_data_id, resources};
+use crate::host::DokkuCommand;
 use crate::host::parse::{
     ProcessScale, ResourceKind, ResourceName, ResourceSetting, parse_ps_scale_json,
     parse_ps_scale_quiet,
 };
-use crate::host::{DokkuCommand, Host};
-use crate::jobs::{ApplyAction, Enqueued, Jobs};
+use crate::ids::{AppName, Invalid, ProcessType, required};
+use crate::jobs::{ApplyAction, Enqueued};
 
 /// The largest count the API sets (Dokku has no limit; thousands of containers of one type
 /// on one host is a typo, not a plan).
 pub const MAX_QUANTITY: i64 = 1000;
 
-/// A Procfile process type: a DNS label (at most 63 lowercase letters, digits and `-`, starting
-/// and ending with a letter or digit; procfile-util's strict mode), and not `build`.
-pub fn process_type(name: &str) -> Result<(), Invalid> {
-    if name == "build" {
-        return Err(Invalid(
-            "invalid process type \"build\": the name is reserved for build containers".into(),
-        ));
-    }
-    if is_dns_label(name) {
-        Ok(())
-    } else {
-        Err(Invalid(format!(
-            "invalid process type {}: use up to 63 lowercase letters, digits and hyphens, \
-             starting and ending with a letter or digit",
-            quote(name)
-        )))
-    }
-}
-
-pub fn quantity(n: i64) -> Result<(), Invalid> {
+pub fn quantity(n: i64) -> Result<u32, Invalid> {
     if (0..=MAX_QUANTITY).contains(&n) {
-        Ok(())
+        Ok(n as u32)
     } else {
         Err(Invalid(format!("invalid quantity {n}: use an integer from 0 to {MAX_QUANTITY}")))
     }
 }
 
 fn formation(
-    app: &str,
+    app: &AppName,
     process_type: &str,
     quantity: i64,
     sets: Option<(ResourceSet, ResourceSet)>,
@@ -110,21 +88,23 @@ fn resource_set(
 }
 
 /// The stored scale: `ps:scale <app> --format json`, or the quiet text on hosts before 0.38.21.
-async fn scales(host: &Host, app: &str) -> Result<Vec<ProcessScale>, AppError> {
-    let json = host.version().has_apps_and_scale_json();
+async fn scales(opctx: &OpContext, app: &AppName) -> Result<Vec<ProcessScale>, AppError> {
+    let json = opctx.host.version().has_apps_and_scale_json();
     let cmd = if json {
-        DokkuCommand::new("ps:scale").with_args([app, "--format", "json"])
+        DokkuCommand::new("ps:scale").with_args([app.as_str(), "--format", "json"])
     } else {
-        DokkuCommand::new("ps:scale").arg(app).global_flag("--quiet")
+        DokkuCommand::new("ps:scale").arg(app.as_str()).global_flag("--quiet")
     };
     let parse = if json { parse_ps_scale_json } else { parse_ps_scale_quiet };
-    Ok(host.query(&cmd, parse).await?)
+    Ok(opctx.host.query(&cmd, parse).await?)
 }
 
-/// `GET /apps/{appId}/formations`: two Dokku calls.
-pub async fn list(host: &Host, _actor: &Actor, app: &str) -> Result<Vec<Formation>, AppError> {
-    validate::existing_app_name(app)?;
-    let (scales, settings) = tokio::try_join!(scales(host, app), resources::report(host, app))?;
+/// `getFormationsForApp`: two Dokku calls, run concurrently.
+pub async fn get_formations_for_app(
+    opctx: &OpContext,
+    app: &AppName,
+) -> Result<Vec<Formation>, AppError> {
+    let (scales, settings) = tokio::try_join!(scales(opctx, app), resources::report(opctx, app))?;
     Ok(scales
         .iter()
         .map(|s| {
@@ -135,98 +115,56 @@ pub async fn list(host: &Host, _actor: &Actor, app: &str) -> Result<Vec<Formatio
         .collect())
 }
 
-/// Stores the count without deploying (the caller holds the app's lock).
-async fn store_scale(
-    host: &Host,
-    app: &str,
-    process_type: &str,
-    quantity: i64,
-) -> Result<(), AppError> {
-    let cmd = DokkuCommand::new("ps:scale")
-        .with_args(["--skip-deploy", app])
-        .arg(format!("{process_type}={quantity}"));
-    host.run(&cmd).await?;
-    Ok(())
+/// `ps:scale --skip-deploy <app> <type>=<n>`: stores the count without deploying.
+fn store_scale(app: &AppName, process_type: &ProcessType, quantity: u32) -> DokkuCommand {
+    DokkuCommand::new("ps:scale")
+        .with_args(["--skip-deploy", app.as_str()])
+        .arg(format!("{process_type}={quantity}"))
 }
 
-/// `POST /formations`: sets the scale of one process type and queues the restart.
-pub async fn set(
-    host: &Host,
-    jobs: &Jobs,
-    actor: &Actor,
-    request_id: &str,
-    data: Option<Formation>,
+/// `addFormation`: sets the scale of one process type and queues the restart.
+pub async fn add_formation(
+    opctx: &OpContext,
+    data: Formation,
 ) -> Result<(Formation, Enqueued), AppError> {
-    let data = required(data, "data")?;
     let attributes = data.attributes.unwrap_or_default();
-    let app = required(attributes.app_id, "data.attributes.app_id")?;
-    let proc = required(attributes.process_type, "data.attributes.process_type")?;
-    let n = required(attributes.quantity, "data.attributes.quantity")?;
-    validate::existing_app_name(&app)?;
-    process_type(&proc)?;
-    quantity(n)?;
-    if let Some(id) = data.id.as_deref()
-        && id != format!("{app}:{proc}")
-    {
-        return Err(AppError::Invalid(format!(
-            "data.id {} does not match app_id and process_type ({app}:{proc})",
-            quote(id)
-        )));
-    }
-    {
-        let _lock = host.lock_app(&app).await;
-        store_scale(host, &app, &proc, n).await?;
-    }
-    let job = jobs.enqueue(&app, ApplyAction::Restart, request_id, actor).await?;
-    Ok((formation(&app, &proc, n, None), job))
+    let app = AppName::parse(&required(attributes.app_id, "data.attributes.app_id")?)?;
+    let process_type = ProcessType::parse_scalable(&required(
+        attributes.process_type,
+        "data.attributes.process_type",
+    )?)?;
+    let n = quantity(required(attributes.quantity, "data.attributes.quantity")?)?;
+    check_data_id(data.id.as_deref(), &format!("{app}:{process_type}"), IdRule::Create)?;
+    let ((), job) = change_then_apply(opctx, &app, ApplyAction::Restart, async |lock| {
+        lock.run(&store_scale(&app, &process_type, n)).await?;
+        Ok(())
+    })
+    .await?;
+    Ok((formation(&app, process_type.as_str(), i64::from(n), None), job))
 }
 
-/// `DELETE /formations/{app:type}`: scales the type to 0 and queues the restart.
-pub async fn scale_to_zero(
-    host: &Host,
-    jobs: &Jobs,
-    actor: &Actor,
-    request_id: &str,
-    id: &str,
+/// `deleteFormation` (`app:type`): scales the type to 0 and queues the restart.
+pub async fn delete_formation(
+    opctx: &OpContext,
+    app: &AppName,
+    process_type: &ProcessType,
 ) -> Result<Enqueued, AppError> {
-    let (app, proc) = validate::split_app_id(id, "formation")?;
-    process_type(proc)?;
-    {
-        let _lock = host.lock_app(app).await;
-        if !scales(host, app).await?.iter().any(|s| s.process_type == proc) {
+    let ((), job) = change_then_apply(opctx, app, ApplyAction::Restart, async |lock| {
+        if !scales(opctx, app).await?.iter().any(|s| process_type == s.process_type.as_str()) {
             return Err(AppError::NotFound(format!(
-                "process type {proc} does not exist for {app}"
+                "process type {process_type} does not exist for {app}"
             )));
         }
-        store_scale(host, app, proc, 0).await?;
-    }
-    Ok(jobs.enqueue(app, ApplyAction::Restart, request_id, actor).await?)
+        lock.run(&store_scale(app, process_type, 0)).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(job)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn process_types_are_dns_labels_but_not_build() {
-        for ok in ["web", "worker", "a", "release", "cron-1", &"a".repeat(63)] {
-            assert!(process_type(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "",
-            "build",
-            "Web",
-            "-web",
-            "web-",
-            "we_b",
-            "we b",
-            "_default_",
-            "a:b",
-            &"a".repeat(64),
-        ] {
-            assert!(process_type(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn quantities() {

@@ -1,4 +1,4 @@
-//! Maintenance mode (the dokku-maintenance plugin, dokku-host.md §3.9).
+//! Maintenance mode (the dokku-maintenance plugin).
 //!
 //! The read is one call, `maintenance:report <app> --maintenance-enabled`, which every plugin
 //! version since 0.6.0 answers with `true` or `false` (the JSON report needs plugin 0.9.0, and
@@ -7,13 +7,12 @@
 
 use dokku_pro_api::models::{Maintenance, MaintenanceAttributes, MaintenanceType};
 
-use super::validate;
-use super::{AppError, plugin_error};
-use crate::auth::Actor;
+use super::{AppError, IdRule, OpContext, check_app_attribute, check_data_id, plugin_error};
 use crate::host::parse::parse_maintenance_enabled;
-use crate::host::{DokkuCommand, Host};
+use crate::host::{DokkuCommand, LockKey};
+use crate::ids::{AppName, required};
 
-fn maintenance(app: &str, enabled: bool) -> Maintenance {
+fn maintenance(app: &AppName, enabled: bool) -> Maintenance {
     Maintenance {
         id: Some(app.to_string()),
         type_: Some(MaintenanceType::Maintenances),
@@ -24,25 +23,35 @@ fn maintenance(app: &str, enabled: bool) -> Maintenance {
     }
 }
 
-/// `GET /apps/{appId}/maintenance`: the one record, in a list as the seed has it.
-pub async fn get(host: &Host, _actor: &Actor, app: &str) -> Result<Vec<Maintenance>, AppError> {
-    validate::existing_app_name(app)?;
-    let cmd = DokkuCommand::new("maintenance:report").arg(app).arg("--maintenance-enabled");
-    let enabled =
-        host.query(&cmd, parse_maintenance_enabled).await.map_err(|e| plugin_error(e, app))?;
+/// `getMaintenanceForApp`: the one record, in a list as the seed has it.
+pub async fn get_maintenance_for_app(
+    opctx: &OpContext,
+    app: &AppName,
+) -> Result<Vec<Maintenance>, AppError> {
+    let cmd =
+        DokkuCommand::new("maintenance:report").arg(app.as_str()).arg("--maintenance-enabled");
+    let enabled = opctx
+        .host
+        .query(&cmd, parse_maintenance_enabled)
+        .await
+        .map_err(|e| plugin_error(e, app))?;
     Ok(vec![maintenance(app, enabled)])
 }
 
-/// `PATCH /maintenances/{appId}`.
-pub async fn set(
-    host: &Host,
-    _actor: &Actor,
-    app: &str,
-    enabled: bool,
+/// `updateMaintenances`: turns maintenance mode on or off.
+pub async fn update_maintenances(
+    opctx: &OpContext,
+    app: &AppName,
+    data: Maintenance,
 ) -> Result<Maintenance, AppError> {
-    validate::existing_app_name(app)?;
-    let _lock = host.lock_app(app).await;
+    check_data_id(data.id.as_deref(), app.as_str(), IdRule::Update { what: "App" })?;
+    let attributes = data.attributes.unwrap_or_default();
+    check_app_attribute(app, attributes.app_id.as_deref())?;
+    let enabled = required(attributes.enabled, "data.attributes.enabled")?;
+    let lock = opctx.host.lock(LockKey::App(app.clone())).await;
     let subcommand = if enabled { "maintenance:enable" } else { "maintenance:disable" };
-    host.run(&DokkuCommand::new(subcommand).arg(app)).await.map_err(|e| plugin_error(e, app))?;
+    lock.run(&DokkuCommand::new(subcommand).arg(app.as_str()))
+        .await
+        .map_err(|e| plugin_error(e, app))?;
     Ok(maintenance(app, enabled))
 }

@@ -1,12 +1,15 @@
-//! The app layer: one module per spec tag. Each operation validates its input (before anything
-//! reaches Dokku), builds host commands and runs them (or queues a job), and returns typed
-//! results. Functions take the [`Actor`](crate::auth::Actor) first, so an operation cannot be
-//! reached without authentication.
+//! The app layer: one module per spec tag, one function per operation, named after its
+//! `operationId` (`getAppById` is [`apps::get_app_by_id`]). Each takes the [`OpContext`] (so no
+//! operation runs unauthenticated) and typed values ([`crate::ids`]): the entry points parse path
+//! parameters, the operation parses its body's `data` first thing, so nothing unchecked reaches a
+//! Dokku command. It takes the lock of what it changes ([`crate::host::LockKey`]), runs Dokku
+//! commands or queues a job ([`apply`]), and returns the spec's models.
 //!
-//! Errors are [`AppError`]; `crate::error` turns them into HTTP statuses (DESIGN.md §8):
-//! invalid input 400, unknown resource 404, already exists 409, forbidden 403, and host errors
-//! as the host layer says (unknown app 404, Dokku refused 400, unreachable 503, timeout 504).
+//! Errors are [`AppError`]; `crate::error` turns them into HTTP statuses (`docs/status-codes.md`):
+//! invalid input 400, unknown resource 404, already exists 409, forbidden 403, and host errors as
+//! the host layer says (unknown app 404, Dokku refused 400, unreachable 503, timeout 504).
 
+pub mod apply;
 pub mod apps;
 pub mod builders;
 pub mod buildpacks;
@@ -16,14 +19,17 @@ pub mod envs;
 pub mod formations;
 pub mod http_auth;
 pub mod maintenance;
+mod plugins;
 pub mod queue_jobs;
 pub mod resources;
 pub mod schedulers;
+pub mod selectable;
 pub mod services;
 pub mod ssh_keys;
-pub mod validate;
 
+pub use crate::context::OpContext;
 use crate::host::HostError;
+use crate::ids::{Invalid, quote};
 
 /// Why an operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -48,10 +54,60 @@ pub enum AppError {
     Jobs(#[from] crate::jobs::JobError),
 }
 
+impl From<Invalid> for AppError {
+    fn from(e: Invalid) -> Self {
+        AppError::Invalid(e.0)
+    }
+}
+
+/// What a request body's `data.id` is checked against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdRule {
+    /// An update of the object the path names (`what`: `App`, `HTTP auth user`): another id
+    /// would rename it, which no operation supports (403, as the seed documents for apps and
+    /// http-auth users). Settings objects (builder, scheduler, maintenance, http-auth) are named
+    /// by their app.
+    Update { what: &'static str },
+    /// A create: the attributes name the object, and another id contradicts them (400).
+    Create,
+}
+
+/// The one rule for `data.id`: absent, or the id the rest of the request gives the object.
+pub fn check_data_id(given: Option<&str>, expected: &str, rule: IdRule) -> Result<(), AppError> {
+    match given {
+        Some(id) if id != expected => Err(match rule {
+            IdRule::Update { what } => AppError::Forbidden(format!(
+                "{what} renaming is not supported (data.id {} differs from {expected}, named by \
+                 the path)",
+                quote(id)
+            )),
+            IdRule::Create => AppError::Invalid(format!(
+                "data.id {} does not match the attributes ({expected})",
+                quote(id)
+            )),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// `data.attributes.app_id` of a body whose path names the app: absent, or that app.
+pub fn check_app_attribute(
+    app: &crate::ids::AppName,
+    app_id: Option<&str>,
+) -> Result<(), AppError> {
+    match app_id {
+        Some(other) if other != app.as_str() => Err(AppError::Invalid(format!(
+            "data.attributes.app_id {} must be the app in the path ({app})",
+            quote(other)
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// The http-auth and maintenance plugins' reports fail with "You haven't deployed any
-/// applications yet" when the host has no app at all, even for an app argument (dokku-host.md
-/// §9.16): then the app named does not exist either.
-pub(crate) fn plugin_error(e: HostError, app: &str) -> AppError {
+/// applications yet" when the host has no app at all, even for an app argument: then the app
+/// named does not exist either.
+pub(crate) fn plugin_error(e: HostError, app: &crate::ids::AppName) -> AppError {
     match e {
         HostError::Refused { message, .. }
             if message.contains("haven't deployed any applications") =>
@@ -62,8 +118,19 @@ pub(crate) fn plugin_error(e: HostError, app: &str) -> AppError {
     }
 }
 
-impl From<validate::Invalid> for AppError {
-    fn from(e: validate::Invalid) -> Self {
-        AppError::Invalid(e.0)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_ids_rename_on_update_and_contradict_on_create() {
+        let update = IdRule::Update { what: "App" };
+        assert!(check_data_id(None, "a", update).is_ok());
+        assert!(check_data_id(Some("a"), "a", IdRule::Create).is_ok());
+        assert!(matches!(
+            check_data_id(Some("b"), "a", update),
+            Err(AppError::Forbidden(m)) if m.starts_with("App renaming is not supported")
+        ));
+        assert!(matches!(check_data_id(Some("b"), "a", IdRule::Create), Err(AppError::Invalid(_))));
     }
 }

@@ -5,8 +5,6 @@
 //! A job id is a positive integer: anything else is a 400 (nothing is looked up), an integer
 //! that names no job a 404. Reads cost no Dokku call.
 
-use std::sync::Arc;
-
 use dokku_pro_api::models::{
     GetQueueJobsResponseLinks, GetQueueJobsStateItem, QueueJob, QueueJobAttributes,
     QueueJobAttributesState, QueueJobType,
@@ -14,31 +12,26 @@ use dokku_pro_api::models::{
 use dokku_pro_api::params::GetQueueJobsQuery;
 use tokio::sync::mpsc;
 
-use super::AppError;
-use super::validate::{self, quote};
-use crate::auth::Actor;
-use crate::jobs::{CancelOutcome, FollowItem, JobId, JobRecord, JobState, Jobs, ListFilter};
+use super::{AppError, OpContext};
+use crate::ids::{AppName, Invalid, quote};
+use crate::jobs::{CancelOutcome, FollowItem, JobId, JobRecord, JobState, ListFilter};
 
 /// Jobs per page of `GET /queueJobs` unless `limit` says otherwise, and the most it may say.
 const DEFAULT_LIMIT: u32 = 25;
 const MAX_LIMIT: u32 = 100;
 
-/// `GET /queueJobs/{queueJobId}`.
-pub async fn get(jobs: &Jobs, _actor: &Actor, id: &str) -> Result<QueueJob, AppError> {
-    let id = job_id(id)?;
-    let job = jobs.get(id).await?.ok_or_else(|| not_found(id))?;
+/// `getQueueJob`.
+pub async fn get_queue_job(opctx: &OpContext, id: JobId) -> Result<QueueJob, AppError> {
+    let job = opctx.jobs.get(id).await?.ok_or_else(|| not_found(id))?;
     Ok(queue_job(&job))
 }
 
-/// `GET /queueJobs`: newest first, and the path of the next page when there is one.
-pub async fn list(
-    jobs: &Jobs,
-    _actor: &Actor,
+/// `getQueueJobs`: newest first, and the path of the next page when there is one.
+pub async fn get_queue_jobs(
+    opctx: &OpContext,
     query: GetQueueJobsQuery,
 ) -> Result<(Vec<QueueJob>, GetQueueJobsResponseLinks), AppError> {
-    if let Some(app) = &query.app {
-        validate::existing_app_name(app)?;
-    }
+    let app = query.app.as_deref().map(AppName::parse).transpose()?;
     let limit = match &query.limit {
         None => DEFAULT_LIMIT,
         Some(text) => {
@@ -67,9 +60,13 @@ pub async fn list(
             GetQueueJobsStateItem::Failed => JobState::Failed,
         })
         .collect();
-    let filter =
-        ListFilter { app: query.app.clone(), states: states.clone(), before, limit: limit + 1 };
-    let mut found = jobs.list(filter).await?;
+    let filter = ListFilter {
+        app: app.as_ref().map(|a| a.to_string()),
+        states: states.clone(),
+        before,
+        limit: limit + 1,
+    };
+    let mut found = opctx.jobs.list(filter).await?;
     let more = found.len() > limit as usize;
     found.truncate(limit as usize);
     let next = match (more, found.last()) {
@@ -77,7 +74,7 @@ pub async fn list(
             let mut path =
                 format!("{}/queueJobs?before={}&limit={limit}", dokku_pro_api::BASE_PATH, last.id);
             // App names and states are plain ASCII words: nothing to percent-encode.
-            if let Some(app) = &query.app {
+            if let Some(app) = &app {
                 path.push_str(&format!("&app={app}"));
             }
             if !states.is_empty() {
@@ -91,10 +88,9 @@ pub async fn list(
     Ok((found.iter().map(queue_job).collect(), GetQueueJobsResponseLinks { next }))
 }
 
-/// `DELETE /queueJobs/{queueJobId}`: cancels a job no worker has taken yet.
-pub async fn cancel(jobs: &Jobs, actor: &Actor, id: &str) -> Result<QueueJob, AppError> {
-    let id = job_id(id)?;
-    match jobs.cancel(id, actor).await? {
+/// `cancelQueueJob`: cancels a job no worker has taken yet.
+pub async fn cancel_queue_job(opctx: &OpContext, id: JobId) -> Result<QueueJob, AppError> {
+    match opctx.jobs.cancel(id, &opctx.actor).await? {
         CancelOutcome::Canceled(job) => Ok(queue_job(&job)),
         CancelOutcome::NotFound => Err(not_found(id)),
         CancelOutcome::Running(job) => Err(AppError::Conflict(format!(
@@ -109,15 +105,13 @@ pub async fn cancel(jobs: &Jobs, actor: &Actor, id: &str) -> Result<QueueJob, Ap
     }
 }
 
-/// `GET /queueJobs/{queueJobId}/output`: the job's events after `last_event_id` (from the
-/// start without one), then live until the job ends.
-pub async fn follow(
-    jobs: &Arc<Jobs>,
-    _actor: &Actor,
-    id: &str,
+/// `getQueueJobOutput`: the job's events after `last_event_id` (from the start without one),
+/// then live until the job ends.
+pub async fn get_queue_job_output(
+    opctx: &OpContext,
+    id: JobId,
     last_event_id: Option<&str>,
 ) -> Result<mpsc::Receiver<FollowItem>, AppError> {
-    let id = job_id(id)?;
     let after = match last_event_id.map(str::trim) {
         None | Some("") => 0,
         Some(text) => text.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
@@ -127,8 +121,8 @@ pub async fn follow(
             ))
         })?,
     };
-    jobs.get(id).await?.ok_or_else(|| not_found(id))?;
-    Ok(jobs.follow(id, after))
+    opctx.jobs.get(id).await?.ok_or_else(|| not_found(id))?;
+    Ok(opctx.jobs.follow(id, after))
 }
 
 /// The seed's `QueueJob` for a stored job.
@@ -156,9 +150,9 @@ pub fn queue_job(job: &JobRecord) -> QueueJob {
 
 /// A path id: digits only. Too many digits for a job that could exist is still a well-formed
 /// id, so it is a 404, not a 400.
-fn job_id(text: &str) -> Result<JobId, AppError> {
+pub fn parse_job_id(text: &str) -> Result<JobId, Invalid> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AppError::Invalid(format!(
+        return Err(Invalid(format!(
             "invalid queue job id {}: a queue job id is a positive integer",
             quote(text)
         )));
@@ -180,11 +174,11 @@ mod tests {
 
     #[test]
     fn ids_are_digits() {
-        assert_eq!(job_id("7").unwrap(), JobId(7));
-        assert_eq!(job_id("007").unwrap(), JobId(7));
-        assert_eq!(job_id("99999999999999999999").unwrap(), JobId(i64::MAX));
+        assert_eq!(parse_job_id("7").unwrap(), JobId(7));
+        assert_eq!(parse_job_id("007").unwrap(), JobId(7));
+        assert_eq!(parse_job_id("99999999999999999999").unwrap(), JobId(i64::MAX));
         for bad in ["", "abc", "-1", "+1", "1.0", " 1", "1e3", "probe:id"] {
-            assert!(matches!(job_id(bad), Err(AppError::Invalid(_))), "{bad:?}");
+            assert!(parse_job_id(bad).is_err(), "{bad:?}");
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Resources: limits and reservations per process type (dokku-host.md §3.10).
+//! Resources: limits and reservations per process type.
 //!
 //! * Read: `resource:report <app> --format json`, one call. The report is sparse, so the list
 //!   has one `Resource` per value that is set, with id `app:process_type:limit|reserve:name`.
@@ -25,37 +25,23 @@ use dokku_pro_api::models::{
     ResourceType,
 };
 
-use super::AppError;
-use super::validate::{self, Invalid, quote, required};
-use crate::auth::Actor;
-use crate::host::command::is_dns_label;
-use crate::host::parse::{
-    DEFAULT_PROCESS_TYPE, ResourceKind, ResourceSetting, parse_resource_report_json,
-};
-use crate::host::{DokkuCommand, Host};
-use crate::jobs::{ApplyAction, Enqueued, Jobs};
+use super::apply::change_then_apply;
+use super::{AppError, IdRule, OpContext, check_data_id};
+use crate::host::DokkuCommand;
+use crate::host::parse::{ResourceKind, ResourceSetting, parse_resource_report_json};
+use crate::ids::{AppName, Invalid, ResourceScope, quote, required};
+use crate::jobs::{ApplyAction, Enqueued};
 
 /// The longest value accepted.
 pub const MAX_VALUE_LEN: usize = 32;
 
 /// `resource:report <app> --format json`: every set value, sorted (one call).
-pub(crate) async fn report(host: &Host, app: &str) -> Result<Vec<ResourceSetting>, AppError> {
-    let cmd = DokkuCommand::new("resource:report").with_args([app, "--format", "json"]);
-    Ok(host.query(&cmd, parse_resource_report_json).await?)
-}
-
-/// A process type resources can be set for: a Procfile type (a DNS label), `build` (the build
-/// container, Dokku 0.38.0+), or `_default_` (app-wide).
-pub fn process_type(name: &str) -> Result<(), Invalid> {
-    if name == DEFAULT_PROCESS_TYPE || is_dns_label(name) {
-        Ok(())
-    } else {
-        Err(Invalid(format!(
-            "invalid process type {}: use `_default_` (app-wide) or up to 63 lowercase letters, \
-             digits and hyphens, starting and ending with a letter or digit",
-            quote(name)
-        )))
-    }
+pub(crate) async fn report(
+    opctx: &OpContext,
+    app: &AppName,
+) -> Result<Vec<ResourceSetting>, AppError> {
+    let cmd = DokkuCommand::new("resource:report").with_args([app.as_str(), "--format", "json"]);
+    Ok(opctx.host.query(&cmd, parse_resource_report_json).await?)
 }
 
 /// Digits, an optional decimal part, an optional unit of letters; at most 32 characters.
@@ -95,7 +81,7 @@ fn kind_of(t: ResourceAttributesResourceType) -> ResourceKind {
 }
 
 fn resource(
-    app: &str,
+    app: &AppName,
     process_type: &str,
     kind: ResourceKind,
     name: ResourceAttributesName,
@@ -120,23 +106,25 @@ fn resource(
 
 /// `resource:limit|reserve --<name> <value> [--process-type <p>] <app>`.
 fn set_command(
-    app: &str,
-    process_type: &str,
+    app: &AppName,
+    scope: &ResourceScope,
     kind: ResourceKind,
     name: ResourceAttributesName,
     value: &str,
 ) -> DokkuCommand {
     let mut cmd = DokkuCommand::new(format!("resource:{kind}")).arg(format!("--{name}")).arg(value);
-    if process_type != DEFAULT_PROCESS_TYPE {
-        cmd = cmd.arg("--process-type").arg(process_type);
+    if let ResourceScope::Type(process_type) = scope {
+        cmd = cmd.arg("--process-type").arg(process_type.as_str());
     }
-    cmd.arg(app)
+    cmd.arg(app.as_str())
 }
 
-/// `GET /apps/{appId}/resources`: one Dokku call.
-pub async fn list(host: &Host, _actor: &Actor, app: &str) -> Result<Vec<Resource>, AppError> {
-    validate::existing_app_name(app)?;
-    let settings = report(host, app).await?;
+/// `getResourcesForApp`: one Dokku call.
+pub async fn get_resources_for_app(
+    opctx: &OpContext,
+    app: &AppName,
+) -> Result<Vec<Resource>, AppError> {
+    let settings = report(opctx, app).await?;
     Ok(settings
         .iter()
         .filter_map(|s| {
@@ -146,52 +134,42 @@ pub async fn list(host: &Host, _actor: &Actor, app: &str) -> Result<Vec<Resource
         .collect())
 }
 
-/// `POST /resources`: sets one value and queues the restart.
-pub async fn set(
-    host: &Host,
-    jobs: &Jobs,
-    actor: &Actor,
-    request_id: &str,
-    data: Option<Resource>,
+/// `addResource`: sets one value and queues the restart.
+pub async fn add_resource(
+    opctx: &OpContext,
+    data: Resource,
 ) -> Result<(Resource, Enqueued), AppError> {
-    let data = required(data, "data")?;
     let attributes = data.attributes.unwrap_or_default();
-    let app = required(attributes.app_id, "data.attributes.app_id")?;
-    let proc = required(attributes.process_type, "data.attributes.process_type")?;
+    let app = AppName::parse(&required(attributes.app_id, "data.attributes.app_id")?)?;
+    let scope =
+        ResourceScope::parse(&required(attributes.process_type, "data.attributes.process_type")?)?;
     let kind = kind_of(required(attributes.resource_type, "data.attributes.resource_type")?);
     let name = required(attributes.name, "data.attributes.name")?;
     let val = required(attributes.value, "data.attributes.value")?;
-    validate::existing_app_name(&app)?;
-    process_type(&proc)?;
     value(&val)?;
-    let expected_id = format!("{app}:{proc}:{kind}:{name}");
-    if let Some(id) = data.id.as_deref()
-        && id != expected_id
-    {
-        return Err(AppError::Invalid(format!(
-            "data.id {} does not match the attributes ({expected_id})",
-            quote(id)
-        )));
-    }
-    {
-        let _lock = host.lock_app(&app).await;
-        host.run(&set_command(&app, &proc, kind, name, &val)).await?;
-    }
-    let job = jobs.enqueue(&app, ApplyAction::Restart, request_id, actor).await?;
-    Ok((resource(&app, &proc, kind, name, &val), job))
+    check_data_id(data.id.as_deref(), &format!("{app}:{scope}:{kind}:{name}"), IdRule::Create)?;
+    let ((), job) = change_then_apply(opctx, &app, ApplyAction::Restart, async |lock| {
+        lock.run(&set_command(&app, &scope, kind, name, &val)).await?;
+        Ok(())
+    })
+    .await?;
+    Ok((resource(&app, scope.as_str(), kind, name, &val), job))
 }
 
-/// Splits `app:process_type:limit|reserve:name` (exactly four parts) and checks each.
-fn split_id(id: &str) -> Result<(&str, &str, ResourceKind, ResourceAttributesName), Invalid> {
+/// A resource's id: `app:process_type:limit|reserve:name`.
+pub type ResourceId = (AppName, ResourceScope, ResourceKind, ResourceAttributesName);
+
+/// Splits a resource id (exactly four parts) and parses each.
+pub fn parse_resource_id(id: &str) -> Result<ResourceId, Invalid> {
     let parts: Vec<&str> = id.split(':').collect();
-    let [app, proc, kind, name] = parts[..] else {
+    let [app, scope, kind, name] = parts[..] else {
         return Err(Invalid(format!(
             "invalid resource id {}: expected `app:process_type:limit|reserve:name`",
             quote(id)
         )));
     };
-    validate::existing_app_name(app)?;
-    process_type(proc)?;
+    let app = AppName::parse(app)?;
+    let scope = ResourceScope::parse(scope)?;
     let kind = kind.parse::<ResourceAttributesResourceType>().map_err(|_| {
         Invalid(format!("invalid resource type {}: use `limit` or `reserve`", quote(kind)))
     })?;
@@ -202,32 +180,30 @@ fn split_id(id: &str) -> Result<(&str, &str, ResourceKind, ResourceAttributesNam
             quote(name)
         ))
     })?;
-    Ok((app, proc, kind_of(kind), name))
+    Ok((app, scope, kind_of(kind), name))
 }
 
-/// `DELETE /resources/{app:process_type:limit|reserve:name}`: clears that one value and queues
+/// `deleteResource` (`app:process_type:limit|reserve:name`): clears that one value and queues
 /// the restart.
-pub async fn clear(
-    host: &Host,
-    jobs: &Jobs,
-    actor: &Actor,
-    request_id: &str,
-    id: &str,
-) -> Result<Enqueued, AppError> {
-    let (app, proc, kind, name) = split_id(id)?;
-    {
-        let _lock = host.lock_app(app).await;
-        let set = report(host, app).await?.iter().any(|s| {
-            s.process_type == proc && s.kind == kind && s.name.as_str() == name.to_string()
+pub async fn delete_resource(opctx: &OpContext, id: &ResourceId) -> Result<Enqueued, AppError> {
+    let (app, scope, kind, name) = id;
+    let (kind, name) = (*kind, *name);
+    let ((), job) = change_then_apply(opctx, app, ApplyAction::Restart, async |lock| {
+        let set = report(opctx, app).await?.iter().any(|s| {
+            scope.as_str() == s.process_type
+                && s.kind == kind
+                && s.name.as_str() == name.to_string()
         });
         if !set {
             return Err(AppError::NotFound(format!(
-                "no {name} {kind} is set for process type {proc} of {app}"
+                "no {name} {kind} is set for process type {scope} of {app}"
             )));
         }
-        host.run(&set_command(app, proc, kind, name, "clear")).await?;
-    }
-    Ok(jobs.enqueue(app, ApplyAction::Restart, request_id, actor).await?)
+        lock.run(&set_command(app, scope, kind, name, "clear")).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(job)
 }
 
 #[cfg(test)]
@@ -260,23 +236,14 @@ mod tests {
     }
 
     #[test]
-    fn process_types_include_default_and_build() {
-        for ok in ["_default_", "build", "web", "worker-2"] {
-            assert!(process_type(ok).is_ok(), "{ok}");
-        }
-        for bad in ["", "_x_", "Web", "-w", "a.b", "a:b"] {
-            assert!(process_type(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
     fn ids_have_exactly_four_parts() {
-        let (app, proc, kind, name) = split_id("node-js-app:web:limit:memory-swap").unwrap();
+        let (app, scope, kind, name) =
+            parse_resource_id("node-js-app:web:limit:memory-swap").unwrap();
         assert_eq!(
-            (app, proc, kind, name),
+            (app.as_str(), scope.as_str(), kind, name),
             ("node-js-app", "web", ResourceKind::Limit, ResourceAttributesName::MemorySwap)
         );
-        assert!(split_id("a:_default_:reserve:cpu").is_ok());
+        assert!(parse_resource_id("a:_default_:reserve:cpu").is_ok());
         for bad in [
             "a:web:limit",
             "a:web:limit:cpu:x",
@@ -286,14 +253,16 @@ mod tests {
             "A:web:limit:cpu",
             "",
         ] {
-            assert!(split_id(bad).is_err(), "{bad:?}");
+            assert!(parse_resource_id(bad).is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn commands_name_the_process_type_except_for_defaults() {
-        let argv = |p| {
-            set_command("app", p, ResourceKind::Reserve, ResourceAttributesName::Cpu, "clear")
+        let app = AppName::parse("app").unwrap();
+        let argv = |p: &str| {
+            let scope = ResourceScope::parse(p).unwrap();
+            set_command(&app, &scope, ResourceKind::Reserve, ResourceAttributesName::Cpu, "clear")
                 .argv()
                 .iter()
                 .map(|s| s.to_string())

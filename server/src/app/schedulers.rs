@@ -1,6 +1,4 @@
-//! Schedulers and an app's scheduler settings (dokku-host.md §3.11).
-//!
-//! # Dokku invocations per operation
+//! Schedulers and an app's scheduler settings (the family logic is [`super::selectable`]'s).
 //!
 //! | operation | calls | commands |
 //! |---|---|---|
@@ -10,26 +8,21 @@
 //! | `updateSchedulerSettings` | 1 to 3 | the listing (only when `selected` names a scheduler), `scheduler:set <app> selected [<v>]`, then the report |
 //!
 //! The decisions are the builders' ([`super::builders`]): schedulers are the enabled
-//! `scheduler-*` plugins without the prefix (`docker-local`, `k3s`, `null`; the names Dokku's
-//! dispatcher aliases, dokku-host.md §3.11), looked up in the listing rather than with the
-//! root-only `plugin:installed`; `selected` must name an installed scheduler (400 otherwise;
-//! Dokku stores anything), `""` clears it; read-only attributes are ignored; unset values are
-//! `""`. Before Dokku 0.38.0 `global_selected` reports the default `docker-local` when unset;
-//! that is what the host says, and it is passed on.
+//! `scheduler-*` plugins without the prefix (`docker-local`, `k3s`, `null`), looked up in the
+//! listing rather than with the root-only `plugin:installed`; `selected` must name an installed
+//! scheduler (400 otherwise; Dokku stores anything), `""` clears it; read-only attributes are
+//! ignored; unset values are `""`. Before Dokku 0.38.0 `global_selected` reports the default
+//! `docker-local` when unset; that is what the host says, and it is passed on.
 
 use dokku_pro_api::models::{
     Scheduler, SchedulerAttributes, SchedulerSetting, SchedulerSettingAttributes,
     SchedulerSettingType, SchedulerType,
 };
 
-use super::AppError;
-use super::builders::{check_installed, check_same_app, installed_with_prefix, set_command};
-use super::validate;
-use crate::auth::Actor;
+use super::selectable::{SCHEDULERS, optional};
+use super::{AppError, OpContext};
 use crate::host::parse::{SchedulerReport, parse_scheduler_report_json};
-use crate::host::{DokkuCommand, Host};
-
-const PREFIX: &str = "scheduler-";
+use crate::ids::{AppName, PluginSuffix};
 
 fn scheduler(name: &str) -> Scheduler {
     Scheduler {
@@ -39,22 +32,21 @@ fn scheduler(name: &str) -> Scheduler {
     }
 }
 
-/// `GET /schedulers`.
-pub async fn list(host: &Host, _actor: &Actor) -> Result<Vec<Scheduler>, AppError> {
-    Ok(installed_with_prefix(host, PREFIX).await?.iter().map(|n| scheduler(n)).collect())
+/// `getSchedulers`.
+pub async fn get_schedulers(opctx: &OpContext) -> Result<Vec<Scheduler>, AppError> {
+    Ok(SCHEDULERS.installed(opctx).await?.iter().map(|n| scheduler(n)).collect())
 }
 
-/// `GET /schedulers/{schedulerId}`: 404 when no such scheduler is installed and enabled.
-pub async fn get(host: &Host, _actor: &Actor, name: &str) -> Result<Scheduler, AppError> {
-    validate::scheduler_name(name)?;
-    if installed_with_prefix(host, PREFIX).await?.iter().any(|n| n == name) {
-        Ok(scheduler(name))
-    } else {
-        Err(AppError::NotFound(format!("Scheduler {name} is not installed")))
-    }
+/// `getSchedulerById`.
+pub async fn get_scheduler_by_id(
+    opctx: &OpContext,
+    name: &PluginSuffix,
+) -> Result<Scheduler, AppError> {
+    SCHEDULERS.get(opctx, name).await?;
+    Ok(scheduler(name.as_str()))
 }
 
-fn setting(app: &str, report: SchedulerReport) -> SchedulerSetting {
+fn setting(app: &AppName, report: SchedulerReport) -> SchedulerSetting {
     SchedulerSetting {
         id: Some(app.to_string()),
         type_: Some(SchedulerSettingType::SchedulerSettings),
@@ -67,43 +59,27 @@ fn setting(app: &str, report: SchedulerReport) -> SchedulerSetting {
     }
 }
 
-async fn report(host: &Host, app: &str) -> Result<SchedulerReport, AppError> {
-    let cmd = DokkuCommand::new("scheduler:report").arg(app).arg("--format").arg("json");
-    Ok(host.query(&cmd, parse_scheduler_report_json).await?)
+async fn report(opctx: &OpContext, app: &AppName) -> Result<SchedulerReport, AppError> {
+    Ok(opctx.host.query(&SCHEDULERS.report_command(app), parse_scheduler_report_json).await?)
 }
 
-/// `GET /apps/{appId}/schedulerSetting`: the one record, in a list as the seed has it.
-pub async fn get_settings(
-    host: &Host,
-    _actor: &Actor,
-    app: &str,
+/// `getSchedulerSettingsForApp`: the one record, in a list as the seed has it.
+pub async fn get_scheduler_settings_for_app(
+    opctx: &OpContext,
+    app: &AppName,
 ) -> Result<Vec<SchedulerSetting>, AppError> {
-    validate::existing_app_name(app)?;
-    Ok(vec![setting(app, report(host, app).await?)])
+    Ok(vec![setting(app, report(opctx, app).await?)])
 }
 
-/// `PATCH /schedulerSettings/{appId}`.
-pub async fn update_settings(
-    host: &Host,
-    _actor: &Actor,
-    app: &str,
-    data: Option<SchedulerSetting>,
+/// `updateSchedulerSettings`.
+pub async fn update_scheduler_settings(
+    opctx: &OpContext,
+    app: &AppName,
+    data: SchedulerSetting,
 ) -> Result<SchedulerSetting, AppError> {
-    validate::existing_app_name(app)?;
-    let data = validate::required(data, "data")?;
-    check_same_app(app, data.id.as_deref(), "data.id")?;
     let attributes = data.attributes.unwrap_or_default();
-    check_same_app(app, attributes.app_id.as_deref(), "data.attributes.app_id")?;
-    if let Some(selected) = attributes.selected.as_deref().filter(|s| !s.is_empty()) {
-        validate::scheduler_name(selected)?;
-    }
-    let _lock = host.lock_app(app).await;
-    if let Some(selected) = attributes.selected.as_deref() {
-        if !selected.is_empty() {
-            let installed = installed_with_prefix(host, PREFIX).await?;
-            check_installed(selected, &installed, "scheduler")?;
-        }
-        host.run(&set_command("scheduler:set", app, "selected", selected)).await?;
-    }
-    Ok(setting(app, report(host, app).await?))
+    SCHEDULERS.check_ids(app, data.id.as_deref(), attributes.app_id.as_deref())?;
+    let selected = optional(attributes.selected.as_deref(), |s| SCHEDULERS.parse_name(s))?;
+    SCHEDULERS.set(opctx, app, selected, Vec::new()).await?;
+    Ok(setting(app, report(opctx, app).await?))
 }

@@ -1,5 +1,4 @@
-//! Services: instances of the official datastore plugins (dokku-host.md §3.12, §4; spec-notes.md
-//! §4 "Identifiers", "Query parameters").
+//! Services: instances of the official datastore plugins.
 //!
 //! # Ids
 //!
@@ -9,8 +8,8 @@
 //! same name: a bare name that matches more than one is refused (400) with the qualified ids to
 //! use instead. `addService` and the link bodies always take `datastore:name`. Service names
 //! follow the plugins' rule `^[A-Za-z0-9_-]+$`, and may not start with `-` (they would read as
-//! an option). A datastore must be an official one (`datastores::OFFICIAL`); one that is not
-//! installed on the host is a 400 naming it.
+//! an option). A datastore must be an official one ([`crate::ids::OFFICIAL_DATASTORES`]); one
+//! that is not installed on the host is a 400 naming it.
 //!
 //! # `fields` and `include`
 //!
@@ -25,8 +24,7 @@
 //! Linking and unlinking change the app's environment, so the app is restarted to apply it (as
 //! Dokku does by default). When one request links several services, every command but the last
 //! passes `--no-restart` (the long form: over SSH a lone `-n` is eaten by Dokku's `xargs`
-//! re-parse, dokku-host.md §2.2), so the app restarts once; that flag needs plugin versions with
-//! `--no-restart` (postgres ≥ 1.31.0). A multi-service request first checks every pair with
+//! re-parse), so the app restarts once. A multi-service request first checks every pair with
 //! `<p>:linked`, so the usual refusals (unknown service, already linked, not linked) come before
 //! anything changes; a failure after that (a dropped connection) leaves the earlier ones done.
 //! The restart runs inside the request, within the host's command timeout.
@@ -50,19 +48,17 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use dokku_pro_api::models::{AddServiceBody, Service, ServiceAttributes, ServiceLink, ServiceType};
+use dokku_pro_api::models::{Service, ServiceAttributes, ServiceCreate, ServiceLink, ServiceType};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::Value;
 
-use super::AppError;
-use super::datastores::{self, OFFICIAL, unreadable};
-use super::validate::{Invalid, existing_app_name, quote};
-use crate::auth::Actor;
+use super::{AppError, OpContext, datastores};
 use crate::host::parse::{
     KnownFailure, ServiceInfo, parse_service_info, parse_service_links, parse_service_list,
     parse_stderr,
 };
-use crate::host::{DokkuCommand, Host, Output, check_status, failure_message};
+use crate::host::{DokkuCommand, HostError, LockKey, Output, check_status, failure_message};
+use crate::ids::{AppName, Datastore, Invalid, ServiceId, ServiceName, ServiceRef, quote};
 
 /// How many datastore commands one request runs at once (over SSH they share one connection).
 pub const CONCURRENCY: usize = 4;
@@ -159,99 +155,27 @@ fn names() -> String {
     Field::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
 }
 
-/// A service on a given datastore: `postgres:lollipop`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ServiceRef {
-    pub datastore: String,
-    pub name: String,
+/// `<datastore>:<subcommand> <service>`.
+fn command(service: &ServiceRef, subcommand: &str) -> DokkuCommand {
+    DokkuCommand::new(format!("{}:{subcommand}", service.datastore)).arg(service.name.as_str())
 }
 
-impl fmt::Display for ServiceRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.datastore, self.name)
-    }
-}
-
-impl ServiceRef {
-    fn command(&self, subcommand: &str) -> DokkuCommand {
-        DokkuCommand::new(format!("{}:{subcommand}", self.datastore)).arg(&self.name)
-    }
-}
-
-/// A service name as the datastore plugins accept it (`is_valid_service_name`), not starting
-/// with `-` (it would read as an option to the plugin's getopts).
-pub fn service_name(name: &str) -> Result<(), Invalid> {
-    let ok = !name.is_empty()
-        && name.len() <= 100
-        && !name.starts_with('-')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Invalid(format!(
-            "invalid service name {}: use up to 100 letters, digits, underscores and hyphens, \
-             not starting with a hyphen",
-            quote(name)
-        )))
-    }
-}
-
-fn datastore_name(datastore: &str) -> Result<(), Invalid> {
-    if datastores::is_official(datastore) {
-        Ok(())
-    } else {
-        Err(Invalid(format!(
-            "unknown datastore {}: use one of the official datastore plugins ({})",
-            quote(datastore),
-            OFFICIAL.join(", ")
-        )))
-    }
-}
-
-/// `datastore:name`, as `addService` and the link bodies take it.
-pub fn qualified_id(id: &str) -> Result<ServiceRef, Invalid> {
-    let Some((datastore, name)) = id.split_once(':') else {
-        return Err(Invalid(format!(
-            "invalid service id {}: expected `datastore:name`, e.g. `postgres:lollipop`",
-            quote(id)
-        )));
-    };
-    datastore_name(datastore)?;
-    service_name(name)?;
-    Ok(ServiceRef { datastore: datastore.to_string(), name: name.to_string() })
-}
-
-/// What `/services/{serviceName}` names.
-#[derive(Debug, PartialEq, Eq)]
-enum PathId {
-    Qualified(ServiceRef),
-    Bare(String),
-}
-
-fn path_id(id: &str) -> Result<PathId, Invalid> {
-    if id.contains(':') {
-        return qualified_id(id).map(PathId::Qualified);
-    }
-    service_name(id)?;
-    Ok(PathId::Bare(id.to_string()))
-}
-
-fn not_installed(datastore: &str) -> AppError {
+fn not_installed(datastore: &Datastore) -> AppError {
     AppError::Invalid(format!(
         "the datastore {datastore} is not installed on the Dokku host (install the dokku-{datastore} \
          plugin with `--name {datastore}`)"
     ))
 }
 
-fn not_found(id: &str) -> AppError {
+fn not_found(id: &impl fmt::Display) -> AppError {
     AppError::NotFound(format!("Service {id} does not exist"))
 }
 
-fn ambiguous(name: &str, candidates: &[ServiceRef]) -> AppError {
+fn ambiguous(name: &ServiceName, candidates: &[ServiceRef]) -> AppError {
     let ids: Vec<String> = candidates.iter().map(ToString::to_string).collect();
     AppError::Invalid(format!(
         "the service name {} is ambiguous: use one of {}",
-        quote(name),
+        quote(name.as_str()),
         ids.join(", ")
     ))
 }
@@ -261,7 +185,7 @@ fn ambiguous(name: &str, candidates: &[ServiceRef]) -> AppError {
 /// the caller to decide). Anything else is mapped by its exit status.
 fn classify(
     cmd: &DokkuCommand,
-    datastore: &str,
+    datastore: &Datastore,
     out: Output,
 ) -> Result<Result<Output, String>, AppError> {
     if out.status == 1 {
@@ -279,40 +203,62 @@ fn classify(
     Ok(Ok(check_status(cmd, out)?))
 }
 
-async fn run(
-    host: &Host,
+/// Runs a read-only datastore command; see [`classify`].
+async fn read(
+    opctx: &OpContext,
     cmd: &DokkuCommand,
-    datastore: &str,
+    datastore: &Datastore,
 ) -> Result<Result<Output, String>, AppError> {
-    let out = host.run_raw(cmd).await?;
+    let out = opctx.host.read(cmd).await?;
     classify(cmd, datastore, out)
 }
 
 /// `<p>:info <svc>`: all rows in one call; `None` when the service does not exist.
-async fn info(host: &Host, service: &ServiceRef) -> Result<Option<ServiceInfo>, AppError> {
-    let cmd = service.command("info");
-    match run(host, &cmd, &service.datastore).await? {
-        Ok(out) => parse_service_info(&out.stdout).map(Some).map_err(|e| unreadable(&cmd, e)),
+async fn info(opctx: &OpContext, service: &ServiceRef) -> Result<Option<ServiceInfo>, AppError> {
+    let cmd = command(service, "info");
+    match read(opctx, &cmd, &service.datastore).await? {
+        Ok(out) => parse_service_info(&out.stdout)
+            .map(Some)
+            .map_err(|e| HostError::unreadable(&cmd, e).into()),
         Err(_) => Ok(None),
     }
 }
 
-/// `--quiet <p>:list`: the datastore's service names.
-async fn service_names(host: &Host, datastore: &str) -> Result<Vec<String>, AppError> {
+/// `--quiet <p>:list`: the datastore's services.
+async fn services_of(
+    opctx: &OpContext,
+    datastore: &Datastore,
+) -> Result<Vec<ServiceRef>, AppError> {
     let cmd = DokkuCommand::new(format!("{datastore}:list")).global_flag("--quiet");
-    match run(host, &cmd, datastore).await? {
-        Ok(out) => parse_service_list(&out.stdout).map_err(|e| unreadable(&cmd, e)),
-        Err(_) => Ok(Vec::new()),
-    }
+    let names = match read(opctx, &cmd, datastore).await? {
+        Ok(out) => parse_service_list(&out.stdout).map_err(|e| HostError::unreadable(&cmd, e))?,
+        Err(_) => Vec::new(),
+    };
+    Ok(refs(datastore, names))
 }
 
 /// `<p>:app-links <app>`: the datastore's services linked to the app (exit 20: no such app).
-async fn app_links(host: &Host, datastore: &str, app: &str) -> Result<Vec<String>, AppError> {
-    let cmd = DokkuCommand::new(format!("{datastore}:app-links")).arg(app);
-    match run(host, &cmd, datastore).await? {
-        Ok(out) => parse_service_links(&out.stdout).map_err(|e| unreadable(&cmd, e)),
-        Err(_) => Ok(Vec::new()),
-    }
+async fn app_links(
+    opctx: &OpContext,
+    datastore: &Datastore,
+    app: &AppName,
+) -> Result<Vec<ServiceRef>, AppError> {
+    let cmd = DokkuCommand::new(format!("{datastore}:app-links")).arg(app.as_str());
+    let names = match read(opctx, &cmd, datastore).await? {
+        Ok(out) => parse_service_links(&out.stdout).map_err(|e| HostError::unreadable(&cmd, e))?,
+        Err(_) => Vec::new(),
+    };
+    Ok(refs(datastore, names))
+}
+
+/// Listed names as services of `datastore` (a name the plugin lists is always one it accepts;
+/// one that is not is left out rather than making the whole listing fail).
+fn refs(datastore: &Datastore, names: Vec<String>) -> Vec<ServiceRef> {
+    names
+        .into_iter()
+        .filter_map(|n| ServiceName::parse(&n).ok())
+        .map(|name| ServiceRef { datastore: datastore.clone(), name })
+        .collect()
 }
 
 /// Runs `f` on every item, up to [`CONCURRENCY`] at a time, keeping the order (the items are
@@ -327,8 +273,10 @@ where
 
 /// The API model of one service, with the attributes `fields` asks for.
 fn to_model(service: &ServiceRef, info: Option<&ServiceInfo>, fields: &Fields) -> Service {
-    let mut a =
-        ServiceAttributes { service_type: Some(service.datastore.clone()), ..Default::default() };
+    let mut a = ServiceAttributes {
+        service_type: Some(service.datastore.to_string()),
+        ..Default::default()
+    };
     if let Some(info) = info {
         let pick = |field: Field, value: &Option<String>| {
             if fields.wants(field) { value.clone() } else { None }
@@ -350,7 +298,7 @@ fn to_model(service: &ServiceRef, info: Option<&ServiceInfo>, fields: &Fields) -
         }
     }
     Service {
-        id: Some(service.name.clone()),
+        id: Some(service.name.to_string()),
         type_: Some(ServiceType::Services),
         attributes: Some(a),
     }
@@ -359,7 +307,7 @@ fn to_model(service: &ServiceRef, info: Option<&ServiceInfo>, fields: &Fields) -
 /// The models of these services, reading `<p>:info` only if the fields need it. A service that
 /// disappeared between listing and reading is left out.
 async fn describe(
-    host: &Host,
+    opctx: &OpContext,
     services: Vec<ServiceRef>,
     fields: &Fields,
 ) -> Result<Vec<Service>, AppError> {
@@ -367,7 +315,7 @@ async fn describe(
         return Ok(services.iter().map(|s| to_model(s, None, fields)).collect());
     }
     let infos: Vec<Option<ServiceInfo>> =
-        bounded(services.clone(), |s| async move { info(host, &s).await }).await?;
+        bounded(services.clone(), |s| async move { info(opctx, &s).await }).await?;
     Ok(services
         .iter()
         .zip(infos)
@@ -376,48 +324,44 @@ async fn describe(
 }
 
 /// `getServices`: every service of every installed official datastore.
-pub async fn list<T: fmt::Display>(
-    host: &Host,
-    _actor: &Actor,
+pub async fn get_services<T: fmt::Display>(
+    opctx: &OpContext,
     fields: Option<&[T]>,
 ) -> Result<Vec<Service>, AppError> {
     let fields = Fields::from_query(fields)?;
-    let datastores = datastores::installed(host).await?;
-    let lists: Vec<Vec<String>> =
-        bounded(datastores.clone(), |d| async move { service_names(host, &d).await }).await?;
-    let services = datastores
-        .iter()
-        .zip(lists)
-        .flat_map(|(d, names)| {
-            names.into_iter().map(move |name| ServiceRef { datastore: d.clone(), name })
-        })
-        .collect();
-    describe(host, services, &fields).await
+    let datastores = datastores::installed(opctx).await?;
+    let lists: Vec<Vec<ServiceRef>> =
+        bounded(datastores, |d| async move { services_of(opctx, &d).await }).await?;
+    describe(opctx, lists.into_iter().flatten().collect(), &fields).await
+}
+
+/// The services a bare name may mean: that name on every installed datastore.
+async fn candidates(opctx: &OpContext, name: &ServiceName) -> Result<Vec<ServiceRef>, AppError> {
+    Ok(datastores::installed(opctx)
+        .await?
+        .into_iter()
+        .map(|datastore| ServiceRef { datastore, name: name.clone() })
+        .collect())
 }
 
 /// `getServiceById`.
-pub async fn get<T: fmt::Display>(
-    host: &Host,
-    _actor: &Actor,
-    id: &str,
+pub async fn get_service_by_id<T: fmt::Display>(
+    opctx: &OpContext,
+    id: &ServiceId,
     fields: Option<&[T]>,
 ) -> Result<Service, AppError> {
     let fields = Fields::from_query(fields)?;
-    let (service, info) = match path_id(id)? {
-        PathId::Qualified(service) => match info(host, &service).await? {
-            Some(info) => (service, info),
+    let (service, info) = match id {
+        ServiceId::Qualified(service) => match info(opctx, service).await? {
+            Some(info) => (service.clone(), info),
             None => return Err(not_found(id)),
         },
-        PathId::Bare(name) => {
+        ServiceId::Bare(name) => {
             // `<p>:info` on every datastore: the one that has it answers, and we already hold
             // its rows (one call per datastore, not an existence check plus a read).
-            let candidates: Vec<ServiceRef> = datastores::installed(host)
-                .await?
-                .into_iter()
-                .map(|datastore| ServiceRef { datastore, name: name.clone() })
-                .collect();
+            let candidates = candidates(opctx, name).await?;
             let infos: Vec<Option<ServiceInfo>> =
-                bounded(candidates.clone(), |s| async move { info(host, &s).await }).await?;
+                bounded(candidates.clone(), |s| async move { info(opctx, &s).await }).await?;
             let mut found: Vec<(ServiceRef, ServiceInfo)> = candidates
                 .into_iter()
                 .zip(infos)
@@ -428,7 +372,7 @@ pub async fn get<T: fmt::Display>(
                 1 => found.remove(0),
                 _ => {
                     let refs: Vec<ServiceRef> = found.into_iter().map(|(s, _)| s).collect();
-                    return Err(ambiguous(&name, &refs));
+                    return Err(ambiguous(name, &refs));
                 }
             }
         }
@@ -437,30 +381,22 @@ pub async fn get<T: fmt::Display>(
 }
 
 /// `getServicesForApp`: the services linked to an app.
-pub async fn list_for_app<T: fmt::Display>(
-    host: &Host,
-    _actor: &Actor,
-    app: &str,
+pub async fn get_services_for_app<T: fmt::Display>(
+    opctx: &OpContext,
+    app: &AppName,
     include: Option<&[T]>,
 ) -> Result<Vec<Service>, AppError> {
     let fields = Fields::from_query(include)?;
-    existing_app_name(app)?;
-    let datastores = datastores::installed(host).await?;
+    let datastores = datastores::installed(opctx).await?;
     if datastores.is_empty() {
         // No `<p>:app-links` to tell whether the app exists: ask Dokku (exit 20 is a 404).
-        host.run(&DokkuCommand::new("apps:exists").arg(app)).await?;
+        let cmd = DokkuCommand::new("apps:exists").arg(app.as_str());
+        check_status(&cmd, opctx.host.read(&cmd).await?)?;
         return Ok(Vec::new());
     }
-    let lists: Vec<Vec<String>> =
-        bounded(datastores.clone(), |d| async move { app_links(host, &d, app).await }).await?;
-    let services = datastores
-        .iter()
-        .zip(lists)
-        .flat_map(|(d, names)| {
-            names.into_iter().map(move |name| ServiceRef { datastore: d.clone(), name })
-        })
-        .collect();
-    describe(host, services, &fields).await
+    let lists: Vec<Vec<ServiceRef>> =
+        bounded(datastores, |d| async move { app_links(opctx, &d, app).await }).await?;
+    describe(opctx, lists.into_iter().flatten().collect(), &fields).await
 }
 
 /// The `<p>:create` options `ServiceCreate.attributes` may carry. The seed leaves the object open;
@@ -573,52 +509,34 @@ fn image_name_ok(name: &str) -> bool {
     })
 }
 
-/// The lock key of a service's mutations (no app name contains `:`, so none collides).
-fn lock_key(service: &ServiceRef) -> String {
-    service.to_string()
-}
-
 /// `addService`: `<p>:create <svc> [--image X --image-version Y]`, then the new service.
-pub async fn create(
-    host: &Host,
-    _actor: &Actor,
-    body: AddServiceBody,
-) -> Result<Service, AppError> {
-    let data = body.data.ok_or_else(|| {
-        Invalid(
-            "the body needs `data`: {\"data\":{\"type\":\"services\",\"id\":\"postgres:lollipop\"}}"
-                .into(),
-        )
-    })?;
+pub async fn add_service(opctx: &OpContext, data: ServiceCreate) -> Result<Service, AppError> {
     let id = data.id.as_deref().ok_or_else(|| {
         Invalid(
             "`data.id` is required: the new service as `datastore:name`, e.g. `postgres:lollipop`"
                 .into(),
         )
     })?;
-    let service = qualified_id(id)?;
+    let service = ServiceRef::parse(id)?;
     let options = create_options(&data.attributes)?;
-    let _lock = host.lock_app(&lock_key(&service)).await;
-    let cmd = service.command("create").with_args(options);
+    let lock = opctx.host.lock(LockKey::Service(service.clone())).await;
+    let cmd = command(&service, "create").with_args(options);
     // Creation never reports a missing service; if it did, it refused the request.
-    run(host, &cmd, &service.datastore).await?.map_err(AppError::Invalid)?;
-    let info = info(host, &service).await?.ok_or_else(|| not_found(id))?;
+    let out = lock.run_raw(&cmd).await?;
+    classify(&cmd, &service.datastore, out)?.map_err(AppError::Invalid)?;
+    let info = info(opctx, &service).await?.ok_or_else(|| not_found(&service))?;
     Ok(to_model(&service, Some(&info), &Fields::all()))
 }
 
 /// `deleteService`: `--force <p>:destroy <svc>`. Dokku refuses a linked service (400 with its
 /// message).
-pub async fn delete(host: &Host, _actor: &Actor, id: &str) -> Result<(), AppError> {
-    let service = match path_id(id)? {
-        PathId::Qualified(service) => service,
-        PathId::Bare(name) => {
-            let candidates: Vec<ServiceRef> = datastores::installed(host)
-                .await?
-                .into_iter()
-                .map(|datastore| ServiceRef { datastore, name: name.clone() })
-                .collect();
+pub async fn delete_service(opctx: &OpContext, id: &ServiceId) -> Result<(), AppError> {
+    let service = match id {
+        ServiceId::Qualified(service) => service.clone(),
+        ServiceId::Bare(name) => {
+            let candidates = candidates(opctx, name).await?;
             let exists: Vec<bool> = bounded(candidates.clone(), |s| async move {
-                Ok(run(host, &s.command("exists"), &s.datastore).await?.is_ok())
+                Ok(read(opctx, &command(&s, "exists"), &s.datastore).await?.is_ok())
             })
             .await?;
             let mut found: Vec<ServiceRef> = candidates
@@ -629,13 +547,14 @@ pub async fn delete(host: &Host, _actor: &Actor, id: &str) -> Result<(), AppErro
             match found.len() {
                 0 => return Err(not_found(id)),
                 1 => found.remove(0),
-                _ => return Err(ambiguous(&name, &found)),
+                _ => return Err(ambiguous(name, &found)),
             }
         }
     };
-    let _lock = host.lock_app(&lock_key(&service)).await;
-    let cmd = service.command("destroy").global_flag("--force");
-    run(host, &cmd, &service.datastore).await?.map_err(|_| not_found(id))?;
+    let lock = opctx.host.lock(LockKey::Service(service.clone())).await;
+    let cmd = command(&service, "destroy").global_flag("--force");
+    let out = lock.run_raw(&cmd).await?;
+    classify(&cmd, &service.datastore, out)?.map_err(|_| not_found(id))?;
     Ok(())
 }
 
@@ -656,11 +575,7 @@ impl Change {
 
 /// The services a link/unlink body names, checked: at least one, each `datastore:name`, none
 /// twice.
-fn link_targets(
-    items: Option<Vec<ServiceLink>>,
-    change: Change,
-) -> Result<Vec<ServiceRef>, Invalid> {
-    let items = items.unwrap_or_default();
+fn link_targets(items: Vec<ServiceLink>, change: Change) -> Result<Vec<ServiceRef>, Invalid> {
     if items.is_empty() {
         return Err(Invalid(format!(
             "the body must list the services to {}: \
@@ -676,7 +591,7 @@ fn link_targets(
         let id = item.id.as_deref().ok_or_else(|| {
             Invalid("each service in `data` needs an `id` (`datastore:name`)".into())
         })?;
-        let service = qualified_id(id)?;
+        let service = ServiceRef::parse(id)?;
         if targets.contains(&service) {
             return Err(Invalid(format!("{service} is listed twice")));
         }
@@ -687,9 +602,13 @@ fn link_targets(
 
 /// `<p>:linked <svc> <app>`: whether the service is linked to the app (exit 20: no such app;
 /// an unknown service is Dokku's refusal, 400).
-async fn is_linked(host: &Host, service: &ServiceRef, app: &str) -> Result<bool, AppError> {
-    let cmd = service.command("linked").arg(app);
-    let out = host.run_raw(&cmd).await?;
+async fn is_linked(
+    opctx: &OpContext,
+    service: &ServiceRef,
+    app: &AppName,
+) -> Result<bool, AppError> {
+    let cmd = command(service, "linked").arg(app.as_str());
+    let out = opctx.host.read(&cmd).await?;
     // ` !     Service <svc> is not linked to <app>` (exit 1) is the "no" answer.
     if out.status == 1
         && parse_stderr(&out.stderr).messages.iter().any(|m| m.contains(" is not linked to "))
@@ -700,18 +619,22 @@ async fn is_linked(host: &Host, service: &ServiceRef, app: &str) -> Result<bool,
     Ok(true)
 }
 
+/// Links or unlinks, holding the app's lock (its environment changes) and each service's (its
+/// link list changes).
 async fn change_links(
-    host: &Host,
-    app: &str,
-    items: Option<Vec<ServiceLink>>,
+    opctx: &OpContext,
+    app: &AppName,
+    items: Vec<ServiceLink>,
     change: Change,
 ) -> Result<(), AppError> {
-    existing_app_name(app)?;
     let targets = link_targets(items, change)?;
-    let _lock = host.lock_app(app).await;
+    let keys = std::iter::once(LockKey::App(app.clone()))
+        .chain(targets.iter().cloned().map(LockKey::Service))
+        .collect();
+    let lock = opctx.host.lock_all(keys).await;
     if targets.len() > 1 {
         for service in &targets {
-            let linked = is_linked(host, service, app).await?;
+            let linked = is_linked(opctx, service, app).await?;
             match (change, linked) {
                 (Change::Link, true) => {
                     return Err(AppError::Invalid(format!("{service} is already linked to {app}")));
@@ -725,33 +648,32 @@ async fn change_links(
     }
     let last = targets.len() - 1;
     for (i, service) in targets.iter().enumerate() {
-        let mut cmd = service.command(change.subcommand()).arg(app);
+        let mut cmd = command(service, change.subcommand()).arg(app.as_str());
         if i < last {
             cmd = cmd.arg("--no-restart");
         }
-        run(host, &cmd, &service.datastore).await?.map_err(AppError::Invalid)?;
+        let out = lock.run_raw(&cmd).await?;
+        classify(&cmd, &service.datastore, out)?.map_err(AppError::Invalid)?;
     }
     Ok(())
 }
 
 /// `linkServiceToApp`: `<p>:link <svc> <app>` for each service (the app restarts once).
-pub async fn link(
-    host: &Host,
-    _actor: &Actor,
-    app: &str,
-    services: Option<Vec<ServiceLink>>,
+pub async fn link_service_to_app(
+    opctx: &OpContext,
+    app: &AppName,
+    services: Vec<ServiceLink>,
 ) -> Result<(), AppError> {
-    change_links(host, app, services, Change::Link).await
+    change_links(opctx, app, services, Change::Link).await
 }
 
 /// `unlinkServiceFromApp`: `<p>:unlink <svc> <app>` for each service (the app restarts once).
-pub async fn unlink(
-    host: &Host,
-    _actor: &Actor,
-    app: &str,
-    services: Option<Vec<ServiceLink>>,
+pub async fn unlink_service_from_app(
+    opctx: &OpContext,
+    app: &AppName,
+    services: Vec<ServiceLink>,
 ) -> Result<(), AppError> {
-    change_links(host, app, services, Change::Unlink).await
+    change_links(opctx, app, services, Change::Unlink).await
 }
 
 #[cfg(test)]
@@ -767,24 +689,6 @@ mod tests {
         let none = Fields::from_query::<&str>(Some(&[])).unwrap();
         assert!(!none.needs_info());
         assert!(Fields::from_query(Some(&["service_type"][..])).is_err());
-    }
-
-    #[test]
-    fn service_ids() {
-        assert_eq!(
-            qualified_id("postgres:lollipop").unwrap(),
-            ServiceRef { datastore: "postgres".into(), name: "lollipop".into() }
-        );
-        for bad in
-            ["lollipop", "foo:x", "postgres:", "postgres:a:b", "postgres:-n", ":x", "postgres:a b"]
-        {
-            assert!(qualified_id(bad).is_err(), "{bad}");
-        }
-        assert_eq!(path_id("my_db-1").unwrap(), PathId::Bare("my_db-1".into()));
-        assert!(matches!(path_id("redis:cache").unwrap(), PathId::Qualified(_)));
-        for bad in ["", "-x", "a.b", "a/b", &"a".repeat(101)] {
-            assert!(path_id(bad).is_err(), "{bad:?}");
-        }
     }
 
     #[test]
@@ -835,24 +739,19 @@ mod tests {
     #[test]
     fn link_bodies() {
         let item = |id: &str| ServiceLink { id: Some(id.into()), type_: None };
-        assert!(link_targets(None, Change::Link).is_err());
-        assert!(link_targets(Some(vec![]), Change::Unlink).is_err());
-        assert!(link_targets(Some(vec![ServiceLink::default()]), Change::Link).is_err());
-        assert!(link_targets(Some(vec![item("lollipop")]), Change::Link).is_err());
-        assert!(
-            link_targets(Some(vec![item("postgres:a"), item("postgres:a")]), Change::Link).is_err()
-        );
+        assert!(link_targets(vec![], Change::Unlink).is_err());
+        assert!(link_targets(vec![ServiceLink::default()], Change::Link).is_err());
+        assert!(link_targets(vec![item("lollipop")], Change::Link).is_err());
+        assert!(link_targets(vec![item("postgres:a"), item("postgres:a")], Change::Link).is_err());
         assert_eq!(
-            link_targets(Some(vec![item("postgres:a"), item("redis:a")]), Change::Link)
-                .unwrap()
-                .len(),
+            link_targets(vec![item("postgres:a"), item("redis:a")], Change::Link).unwrap().len(),
             2
         );
     }
 
     #[test]
     fn models_omit_what_was_not_asked_and_what_is_empty() {
-        let service = ServiceRef { datastore: "redis".into(), name: "cache".into() };
+        let service = ServiceRef::parse("redis:cache").unwrap();
         let info = ServiceInfo {
             dsn: Some("redis://:pw@dokku-redis-cache:6379".into()),
             status: Some("running".into()),

@@ -1,4 +1,4 @@
-//! SSH keys: the public keys allowed to push to Dokku (`ssh-keys:*`, dokku-host.md §3.13).
+//! SSH keys: the public keys allowed to push to Dokku (`ssh-keys:*`).
 //!
 //! The id of a key is its fingerprint as Dokku lists it: `SHA256:` and 43 base64 characters
 //! (which contain `/` and `+`: clients percent-encode `/` in the path, `+` stays literal), or an
@@ -11,9 +11,10 @@
 //! fingerprint itself, as `ssh-keygen -lf` does. `allowed_keys` can only be what Dokku applies to
 //! every key ([`DEFAULT_ALLOWED_KEYS`]): `ssh-keys:add` has no way to set others.
 //!
-//! `ssh-keys:add` and `ssh-keys:remove` must run as root (dokku-host.md §2.1): they go through
-//! the host layer's root login (`host.ssh.root_user` over SSH, the local `dokku` otherwise);
-//! without one they answer 503 saying what to configure.
+//! `ssh-keys:add` and `ssh-keys:remove` must run as root: they go through the host layer's root
+//! login (`host.ssh.root_user` over SSH, the local `dokku` otherwise); without one they answer
+//! 503 saying what to configure. Both hold the [`LockKey::SshKeys`] lock: sshcommand rewrites
+//! `authorized_keys` in place.
 //!
 //! # Cost in Dokku invocations
 //!
@@ -26,18 +27,16 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
-use dokku_pro_api::models::{AddSshKeyBody, SshKey, SshKeyAttributes, SshKeyType};
+use dokku_pro_api::models::{SshKey, SshKeyAttributes, SshKeyType};
 use sha2::{Digest, Sha256};
 
-use super::AppError;
-use super::datastores::unreadable;
-use super::validate::{Invalid, quote};
-use crate::auth::Actor;
+use super::{AppError, OpContext};
 use crate::host::parse::{
     KnownFailure, SshKeyEntry, parse_ssh_key_add, parse_ssh_keys_json, parse_ssh_keys_text,
     parse_stderr,
 };
-use crate::host::{DokkuCommand, Host, HostError, Output, check_status, failure_message};
+use crate::host::{DokkuCommand, HostError, LockKey, Output, check_status, failure_message};
+use crate::ids::{Fingerprint, Invalid, SshKeyName, quote};
 
 /// The options sshcommand gives every key it adds (`SSHCOMMAND_ALLOWED_KEYS`' default).
 pub const DEFAULT_ALLOWED_KEYS: &str =
@@ -71,9 +70,6 @@ const KEY_TYPES: [&str; 7] = [
 
 /// The longest key line accepted (a 16384-bit RSA key is about 2.8 KB).
 const MAX_KEY_LEN: usize = 8192;
-
-/// The lock serializing `authorized_keys` edits (not an app name: those have no `:`).
-const LOCK: &str = ":ssh-keys";
 
 /// A public key that passed every check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,24 +187,6 @@ fn check_blob(key_type: &str, blob: &[u8]) -> Result<(), Invalid> {
     if ok && buf.is_empty() { Ok(()) } else { Err(bad()) }
 }
 
-/// The key's name (`username`): embedded by sshcommand in a forced command and matched with
-/// regexes later (dokku-host.md §3.13), so only `[A-Za-z0-9_.@-]`, not starting with `-`.
-pub fn key_name(name: &str) -> Result<(), Invalid> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && !name.starts_with('-')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_.@-".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(Invalid(format!(
-            "invalid username {}: use up to 64 letters, digits, `_`, `.`, `@` and `-`, not \
-             starting with `-`",
-            quote(name)
-        )))
-    }
-}
-
 /// `allowed_keys`: absent, empty, or exactly the options Dokku applies (in any order).
 fn allowed_keys(value: Option<&str>) -> Result<(), Invalid> {
     let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(()) };
@@ -234,43 +212,6 @@ fn allowed_keys(value: Option<&str>) -> Result<(), Invalid> {
     }
 }
 
-/// A fingerprint as an id: `SHA256:` + 43 base64 characters, or MD5 (`aa:bb:…`, optionally
-/// `MD5:`-prefixed).
-pub fn fingerprint(id: &str) -> Result<(), Invalid> {
-    let sha = id.strip_prefix("SHA256:").is_some_and(|b64| {
-        b64.len() == 43 && b64.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/')
-    });
-    if sha || is_md5(id.strip_prefix("MD5:").unwrap_or(id)) {
-        return Ok(());
-    }
-    let hint = if id.contains(' ') {
-        " (a `+` must stay literal or be sent as %2B; it was read as a space)"
-    } else {
-        ""
-    };
-    Err(Invalid(format!(
-        "invalid SSH key fingerprint {}: expected `SHA256:` and 43 base64 characters, or an MD5 \
-         fingerprint `aa:bb:…`{hint}",
-        quote(id)
-    )))
-}
-
-fn is_md5(s: &str) -> bool {
-    let pairs: Vec<&str> = s.split(':').collect();
-    pairs.len() == 16
-        && pairs.iter().all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
-/// Whether a listed fingerprint is the one asked for (MD5 ones may come with or without `MD5:`,
-/// in either case of hex digits).
-fn same_fingerprint(listed: &str, wanted: &str) -> bool {
-    if listed == wanted {
-        return true;
-    }
-    let bare = |s: &str| s.strip_prefix("MD5:").unwrap_or(s).to_ascii_lowercase();
-    is_md5(&bare(listed)) && bare(listed) == bare(wanted)
-}
-
 fn to_model(entry: SshKeyEntry) -> SshKey {
     let non_empty = |s: String| if s.is_empty() { None } else { Some(s) };
     SshKey {
@@ -286,8 +227,8 @@ fn to_model(entry: SshKeyEntry) -> SshKey {
 
 /// Runs a listing; an empty `authorized_keys` (exit 1, `authorized_keys is empty for dokku`) is
 /// an empty list, not a failure.
-async fn run_list(host: &Host, cmd: &DokkuCommand) -> Result<Option<Output>, AppError> {
-    let out = host.run_raw(cmd).await?;
+async fn run_list(opctx: &OpContext, cmd: &DokkuCommand) -> Result<Option<Output>, AppError> {
+    let out = opctx.host.read(cmd).await?;
     if out.status == 1 && parse_stderr(&out.stderr).known_failure() == Some(KnownFailure::NoSshKeys)
     {
         return Ok(None);
@@ -298,47 +239,48 @@ async fn run_list(host: &Host, cmd: &DokkuCommand) -> Result<Option<Output>, App
 /// Every key, from `ssh-keys:list --format json` (`--format` must be the first argument). Dokku
 /// assembles that JSON without escaping, so a key added elsewhere with a `"` or `\` in its name
 /// breaks it; then the text form is read instead, which lacks the public keys.
-async fn entries(host: &Host) -> Result<Vec<SshKeyEntry>, AppError> {
+async fn entries(opctx: &OpContext) -> Result<Vec<SshKeyEntry>, AppError> {
     let cmd = DokkuCommand::new("ssh-keys:list").arg("--format").arg("json");
-    let Some(out) = run_list(host, &cmd).await? else { return Ok(Vec::new()) };
+    let Some(out) = run_list(opctx, &cmd).await? else { return Ok(Vec::new()) };
     if let Ok(keys) = parse_ssh_keys_json(&out.stdout) {
         return Ok(keys);
     }
     let cmd = DokkuCommand::new("ssh-keys:list");
-    let Some(out) = run_list(host, &cmd).await? else { return Ok(Vec::new()) };
-    parse_ssh_keys_text(&out.stdout).map_err(|e| unreadable(&cmd, e))
+    let Some(out) = run_list(opctx, &cmd).await? else { return Ok(Vec::new()) };
+    parse_ssh_keys_text(&out.stdout).map_err(|e| HostError::unreadable(&cmd, e).into())
 }
 
-async fn find(host: &Host, id: &str) -> Result<SshKeyEntry, AppError> {
-    fingerprint(id)?;
-    entries(host)
+async fn find(opctx: &OpContext, id: &Fingerprint) -> Result<SshKeyEntry, AppError> {
+    entries(opctx)
         .await?
         .into_iter()
-        .find(|k| same_fingerprint(&k.fingerprint, id))
+        .find(|k| id.matches(&k.fingerprint))
         .ok_or_else(|| AppError::NotFound(format!("SSH key {id} does not exist")))
 }
 
 /// `getSSHkeys`.
-pub async fn list(host: &Host, _actor: &Actor) -> Result<Vec<SshKey>, AppError> {
-    Ok(entries(host).await?.into_iter().map(to_model).collect())
+pub async fn get_ssh_keys(opctx: &OpContext) -> Result<Vec<SshKey>, AppError> {
+    Ok(entries(opctx).await?.into_iter().map(to_model).collect())
 }
 
 /// `getSSHKeyByFingerprintId`.
-pub async fn get(host: &Host, _actor: &Actor, id: &str) -> Result<SshKey, AppError> {
-    Ok(to_model(find(host, id).await?))
+pub async fn get_ssh_key_by_fingerprint_id(
+    opctx: &OpContext,
+    id: &Fingerprint,
+) -> Result<SshKey, AppError> {
+    Ok(to_model(find(opctx, id).await?))
 }
 
 /// `addSSHKey`: `ssh-keys:add <name>` with the key on stdin, as root.
-pub async fn add(host: &Host, _actor: &Actor, body: AddSshKeyBody) -> Result<SshKey, AppError> {
+pub async fn add_ssh_key(opctx: &OpContext, data: SshKey) -> Result<SshKey, AppError> {
     let example = "{\"data\":{\"type\":\"sshKeys\",\"attributes\":{\"username\":\"alice\",\
                    \"ssh_key\":\"ssh-ed25519 AAAA… alice@laptop\"}}}";
-    let data = body.data.ok_or_else(|| Invalid(format!("the body needs `data`: {example}")))?;
     let attributes = data.attributes.unwrap_or_default();
     let name = attributes
         .username
         .as_deref()
         .ok_or_else(|| Invalid(format!("`data.attributes.username` is required: {example}")))?;
-    key_name(name)?;
+    let name = SshKeyName::parse(name)?;
     let text = attributes
         .ssh_key
         .as_deref()
@@ -356,10 +298,12 @@ pub async fn add(host: &Host, _actor: &Actor, body: AddSshKeyBody) -> Result<Ssh
         .into());
     }
 
-    let _lock = host.lock_app(LOCK).await;
-    let cmd =
-        DokkuCommand::new("ssh-keys:add").arg(name).stdin(format!("{}\n", key.line)).as_root();
-    let out = host.run_raw(&cmd).await?;
+    let lock = opctx.host.lock(LockKey::SshKeys).await;
+    let cmd = DokkuCommand::new("ssh-keys:add")
+        .arg(name.as_str())
+        .stdin(format!("{}\n", key.line))
+        .as_root();
+    let out = lock.run_raw(&cmd).await?;
     if out.status != 0 {
         match parse_stderr(&out.stderr).known_failure() {
             Some(KnownFailure::DuplicateSshKeyName) => {
@@ -397,13 +341,12 @@ pub async fn add(host: &Host, _actor: &Actor, body: AddSshKeyBody) -> Result<Ssh
 
 /// `deleteSSHKey`: `ssh-keys:remove --fingerprint <fp>` as root, after checking the key exists
 /// (Dokku's remove succeeds silently for an unknown one).
-pub async fn delete(host: &Host, _actor: &Actor, id: &str) -> Result<(), AppError> {
-    fingerprint(id)?;
-    let _lock = host.lock_app(LOCK).await;
-    let entry = find(host, id).await?;
+pub async fn delete_ssh_key(opctx: &OpContext, id: &Fingerprint) -> Result<(), AppError> {
+    let lock = opctx.host.lock(LockKey::SshKeys).await;
+    let entry = find(opctx, id).await?;
     let cmd =
         DokkuCommand::new("ssh-keys:remove").arg("--fingerprint").arg(entry.fingerprint).as_root();
-    let out = host.run_raw(&cmd).await?;
+    let out = lock.run_raw(&cmd).await?;
     if out.status != 0 && parse_stderr(&out.stderr).known_failure() == Some(KnownFailure::NotRoot) {
         return Err(HostError::NoRootLogin { command: cmd.to_string() }.into());
     }
@@ -435,7 +378,7 @@ mod tests {
         assert_eq!(key.line, ED25519);
         let key = parse_public_key(&format!("  {ECDSA}\n")).unwrap();
         assert_eq!(key.fingerprint, "SHA256:g4TyLG1E6PwlI2NJOpsf0+MC4aeMcvUaxLhinM9dQ/U");
-        assert!(fingerprint(&key.fingerprint).is_ok());
+        assert!(Fingerprint::parse(&key.fingerprint).is_ok());
     }
 
     #[test]
@@ -474,13 +417,7 @@ mod tests {
     }
 
     #[test]
-    fn names_options_and_fingerprints() {
-        for ok in ["alice", "alice@laptop", "a.b_c-d", "0"] {
-            assert!(key_name(ok).is_ok(), "{ok}");
-        }
-        for bad in ["", "-n", "a b", "a\"b", "a/b", &"a".repeat(65)] {
-            assert!(key_name(bad).is_err(), "{bad}");
-        }
+    fn allowed_key_options() {
         assert!(allowed_keys(None).is_ok());
         assert!(allowed_keys(Some("")).is_ok());
         assert!(allowed_keys(Some(DEFAULT_ALLOWED_KEYS)).is_ok());
@@ -492,19 +429,5 @@ mod tests {
         );
         assert!(allowed_keys(Some("no-pty")).unwrap_err().0.contains("cannot set others"));
         assert!(allowed_keys(Some("command=\"x\"")).unwrap_err().0.contains("unknown"));
-
-        assert!(fingerprint("SHA256:y/lCsvs2fCWjcYc0whZFYQ3UX/OO2qv+n6wE7D9dCeI").is_ok());
-        assert!(fingerprint("2a:f7:39:1c:63:80:c4:9e:a8:92:ec:e6:94:91:fa:c0").is_ok());
-        assert!(fingerprint("MD5:2a:f7:39:1c:63:80:c4:9e:a8:92:ec:e6:94:91:fa:c0").is_ok());
-        let spaced = fingerprint("SHA256:y/lCsvs2fCWjcYc0whZFYQ3UX/OO2qv n6wE7D9dCeI").unwrap_err();
-        assert!(spaced.0.contains("%2B"));
-        for bad in ["", "SHA256:", "SHA256:abc", "probe:id", "2a:f7"] {
-            assert!(fingerprint(bad).is_err(), "{bad}");
-        }
-        assert!(same_fingerprint(
-            "2a:f7:39:1c:63:80:c4:9e:a8:92:ec:e6:94:91:fa:c0",
-            "MD5:2A:F7:39:1C:63:80:C4:9E:A8:92:EC:E6:94:91:FA:C0"
-        ));
-        assert!(!same_fingerprint("SHA256:a", "SHA256:b"));
     }
 }

@@ -56,6 +56,10 @@ pub enum HostError {
          (set host.ssh.root_user)"
     )]
     NoRootLogin { command: String },
+    /// The server broke one of the host layer's rules (a write run as a read, or without the
+    /// lock of what it changes). A bug on our side; nothing was run.
+    #[error("refused to run `{command}`: {why}")]
+    Misuse { command: String, why: &'static str },
 }
 
 impl HostError {

@@ -8,7 +8,16 @@
 //!   re-parse); [`simulated::SimExecutor`] runs it on the in-process simulated host.
 //! * [`Host`]: an executor plus what we learned about the host (its version), the mapping of
 //!   exit statuses to [`HostError`] (20 = app missing, 1 with ` !     msg` = Dokku refused, 2 =
-//!   bad flag), and per-app serialization of mutations.
+//!   bad flag), single-flight reads, and the locks mutations hold ([`LockKey`]).
+//!
+//! # Reads and writes
+//!
+//! A command that changes the host can only run through [`Locked`], the guard of the lock of what
+//! it changes (an app, a service, the SSH keys), and only if it names what the lock covers. Reads
+//! go through [`Host::query`] or [`Host::read`], which refuse a command that is not read-only
+//! ([`is_read_only`]). The deploys of background jobs have their own door, [`Host::run_deploy`].
+//! A mutation that skips its lock is therefore refused before it reaches Dokku (and fails every
+//! test that exercises it), and single-flight reads stay read-your-writes.
 //! * [`parse`]: typed parsers for every output the server reads, tested on literal Dokku output.
 //!
 //! # Supported Dokku versions
@@ -32,6 +41,7 @@ pub mod ssh;
 pub mod version;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::OwnedMutexGuard;
@@ -41,19 +51,21 @@ pub use error::HostError;
 pub use exec::{Executor, Output};
 pub use version::DokkuVersion;
 
+use crate::ids::{AppName, ServiceRef};
+
 /// A Dokku host: where commands run, and what it supports.
 pub struct Host {
     executor: Arc<dyn Executor>,
     /// The login for root-only commands, if configured.
     root: Option<Arc<dyn Executor>>,
     version: DokkuVersion,
-    app_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    locks: Mutex<HashMap<LockKey, Arc<tokio::sync::Mutex<()>>>>,
     /// Read calls in flight, by read generation and argv (see [`Host::query`]).
     flights: Mutex<HashMap<FlightKey, Arc<tokio::sync::OnceCell<Output>>>>,
-    /// Bumped whenever an app mutation starts or ends.
-    generation: std::sync::atomic::AtomicU64,
+    /// Bumped whenever a mutation starts or ends.
+    generation: AtomicU64,
     /// Dokku commands run so far (for metrics and the benchmark).
-    commands_run: std::sync::atomic::AtomicU64,
+    commands_run: AtomicU64,
     /// When the host last answered a reachability check, and whether it did.
     last_check: tokio::sync::Mutex<Option<(std::time::Instant, bool)>>,
 }
@@ -64,6 +76,37 @@ type FlightKey = (u64, Vec<String>);
 /// How long a reachability answer is reused, so health probes cost at most one Dokku call per
 /// period however often they come.
 const CHECK_PERIOD: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// What a mutation holds while it changes Dokku's state. Dokku's property and ENV writes are
+/// unlocked read-modify-write, a service's link list is a file rewritten in place, and
+/// sshcommand edits `authorized_keys` the same way: two changes of one of these at once can lose
+/// one. So mutations of one thing run one at a time in this process.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LockKey {
+    /// An app's settings, environment and lifecycle.
+    App(AppName),
+    /// A service of a datastore plugin (its creation, destruction and link list).
+    Service(ServiceRef),
+    /// The host's `authorized_keys`.
+    SshKeys,
+}
+
+impl LockKey {
+    /// Whether a command is one this key allows: it names the app (every app command takes it
+    /// as an argument), runs the service's datastore plugin on the service, or is an `ssh-keys`
+    /// command.
+    fn covers(&self, cmd: &DokkuCommand) -> bool {
+        let argv = cmd.argv();
+        match self {
+            LockKey::App(app) => argv.contains(&app.as_str()),
+            LockKey::Service(service) => {
+                cmd.subcommand().starts_with(&format!("{}:", service.datastore))
+                    && argv.contains(&service.name.as_str())
+            }
+            LockKey::SshKeys => cmd.subcommand().starts_with("ssh-keys:"),
+        }
+    }
+}
 
 impl Host {
     /// Connects: asks the host for its version and refuses one older than we support.
@@ -94,10 +137,10 @@ impl Host {
             executor,
             root,
             version,
-            app_locks: Mutex::new(HashMap::new()),
-            commands_run: std::sync::atomic::AtomicU64::new(0),
+            locks: Mutex::new(HashMap::new()),
+            commands_run: AtomicU64::new(0),
             flights: Mutex::new(HashMap::new()),
-            generation: std::sync::atomic::AtomicU64::new(0),
+            generation: AtomicU64::new(0),
             last_check: tokio::sync::Mutex::new(Some((std::time::Instant::now(), true))),
         })
     }
@@ -111,10 +154,10 @@ impl Host {
         self.executor.kind()
     }
 
-    /// Runs a command and returns its output whatever the exit status (for commands whose
-    /// non-zero exit is an answer: `apps:locked`, `plugin:installed`, ...).
-    pub async fn run_raw(&self, cmd: &DokkuCommand) -> Result<Output, HostError> {
-        self.commands_run.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    /// Runs a command whatever it does; the public ways in are [`Host::query`], [`Host::read`],
+    /// [`Locked::run`] and [`Host::run_deploy`], which check what kind of command they get.
+    async fn execute(&self, cmd: &DokkuCommand) -> Result<Output, HostError> {
+        self.commands_run.fetch_add(1, Ordering::Relaxed);
         let executor = if cmd.needs_root() {
             self.root.as_ref().ok_or_else(|| HostError::NoRootLogin { command: cmd.to_string() })?
         } else {
@@ -123,24 +166,14 @@ impl Host {
         executor.run(cmd).await
     }
 
-    /// Runs a command; a non-zero exit is an error of the kind its status says.
-    pub async fn run(&self, cmd: &DokkuCommand) -> Result<Output, HostError> {
-        let out = self.run_raw(cmd).await?;
-        check_status(cmd, out)
-    }
-
     /// How many Dokku commands this host has run for operations (health checks not counted).
     pub fn commands_run(&self) -> u64 {
-        self.commands_run.load(std::sync::atomic::Ordering::Relaxed)
+        self.commands_run.load(Ordering::Relaxed)
     }
 
-    /// Runs a read-only command and reads its stdout with `parse`; output the parser cannot read
-    /// is a [`HostError::Parse`] naming the command.
-    ///
-    /// Single flight: concurrent identical reads share one Dokku invocation. Nothing is cached
-    /// in time: a read joins only a call already in flight, and never one that started before a
-    /// mutation began or ended (see [`AppLock`]), so a client reads its own writes. A failed call
-    /// is not shared; each waiter then runs its own.
+    /// Runs a read-only command and reads its stdout with `parse`; a non-zero exit is an error of
+    /// the kind its status says, and output the parser cannot read is a [`HostError::Parse`]
+    /// naming the command.
     pub async fn query<T, E>(
         &self,
         cmd: &DokkuCommand,
@@ -149,43 +182,80 @@ impl Host {
     where
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let out = self.run_single_flight(cmd).await?;
+        let out = check_status(cmd, self.read(cmd).await?)?;
         parse(&out.stdout).map_err(|e| HostError::unreadable(cmd, e))
     }
 
-    async fn run_single_flight(&self, cmd: &DokkuCommand) -> Result<Output, HostError> {
+    /// Runs a read-only command and returns its output whatever the exit status (for commands
+    /// whose non-zero exit is an answer: `<datastore>:linked`, `ssh-keys:list` on an empty
+    /// host, ...).
+    ///
+    /// Single flight: concurrent identical reads share one Dokku invocation. Nothing is cached
+    /// in time: a read joins only a call already in flight, and never one that started before a
+    /// mutation began or ended (see [`Locked`]), so a client reads its own writes. A failed call
+    /// is not shared; each waiter then runs its own.
+    pub async fn read(&self, cmd: &DokkuCommand) -> Result<Output, HostError> {
+        if !is_read_only(cmd) {
+            return Err(HostError::Misuse {
+                command: cmd.to_string(),
+                why: "a command that changes the host must run under its lock",
+            });
+        }
         if cmd.stdin_data().is_some() || cmd.needs_root() {
-            return self.run(cmd).await;
+            return self.execute(cmd).await;
         }
         let key = (
-            self.generation.load(std::sync::atomic::Ordering::Acquire),
+            self.generation.load(Ordering::Acquire),
             cmd.argv().iter().map(|a| a.to_string()).collect::<Vec<_>>(),
         );
         let cell = {
             let mut flights = self.flights.lock().expect("the flight table is never poisoned");
             flights.entry(key.clone()).or_default().clone()
         };
-        let result = cell.get_or_try_init(|| self.run_raw(cmd)).await.cloned();
+        let result = cell.get_or_try_init(|| self.execute(cmd)).await.cloned();
         {
             let mut flights = self.flights.lock().expect("the flight table is never poisoned");
             if flights.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
                 flights.remove(&key);
             }
         }
-        check_status(cmd, result?)
+        result
     }
 
-    /// Holds the app's mutation lock: mutations of one app run one at a time in this process
-    /// (Dokku's property and ENV writes are unlocked read-modify-write; dokku-host.md §9.10).
-    /// Reads do not take it.
-    pub async fn lock_app(&self, app: &str) -> AppLock<'_> {
-        let lock = {
-            let mut locks = self.app_locks.lock().expect("the app lock table is never poisoned");
-            locks.entry(app.to_string()).or_default().clone()
-        };
-        let guard = lock.lock_owned().await;
-        self.generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-        AppLock { _guard: guard, generation: &self.generation }
+    /// Runs a deploy (`ps:restart`, `ps:rebuild`) for a background job, whatever its exit
+    /// status. Deploys take no lock here: they change no stored setting (Dokku's own deploy lock
+    /// keeps two builds of one app apart), and holding an app's lock through a multi-minute build
+    /// would make every write to the app wait for it.
+    pub async fn run_deploy(&self, cmd: &DokkuCommand) -> Result<Output, HostError> {
+        if !matches!(cmd.subcommand(), "ps:restart" | "ps:rebuild") {
+            return Err(HostError::Misuse {
+                command: cmd.to_string(),
+                why: "only ps:restart and ps:rebuild run as deploys",
+            });
+        }
+        self.execute(cmd).await
+    }
+
+    /// Takes the lock of what a mutation changes; see [`LockKey`]. Reads do not take it.
+    pub async fn lock(&self, key: LockKey) -> Locked<'_> {
+        self.lock_all(vec![key]).await
+    }
+
+    /// Takes several locks, always in the same order, so two requests that need the same pair
+    /// cannot wait for each other.
+    pub async fn lock_all(&self, mut keys: Vec<LockKey>) -> Locked<'_> {
+        keys.sort();
+        keys.dedup();
+        let mut guards = Vec::with_capacity(keys.len());
+        for key in &keys {
+            let lock = {
+                let mut locks = self.locks.lock().expect("the lock table is never poisoned");
+                locks.entry(key.clone()).or_default().clone()
+            };
+            guards.push(lock.lock_owned().await);
+        }
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        Locked { host: self, keys, guards }
     }
 
     /// Whether the host answers (`dokku version`), checked at most once per [`CHECK_PERIOD`];
@@ -211,17 +281,59 @@ impl Host {
     }
 }
 
-/// A held app mutation lock. Taking it and letting it go both start a new read generation, so no
-/// read that began before or during the mutation is shared with one that begins after.
-pub struct AppLock<'a> {
-    _guard: OwnedMutexGuard<()>,
-    generation: &'a std::sync::atomic::AtomicU64,
+/// Held mutation locks: the only way to run a command that changes the host. Taking them and
+/// letting them go both start a new read generation, so no read that began before or during the
+/// mutation is shared with one that begins after.
+pub struct Locked<'a> {
+    host: &'a Host,
+    keys: Vec<LockKey>,
+    guards: Vec<OwnedMutexGuard<()>>,
 }
 
-impl Drop for AppLock<'_> {
-    fn drop(&mut self) {
-        self.generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+impl Locked<'_> {
+    /// Runs a mutation; a non-zero exit is an error of the kind its status says.
+    pub async fn run(&self, cmd: &DokkuCommand) -> Result<Output, HostError> {
+        let out = self.run_raw(cmd).await?;
+        check_status(cmd, out)
     }
+
+    /// Runs a mutation and returns its output whatever the exit status (for commands whose
+    /// failure the caller tells apart: "already exists", "not locked", ...).
+    pub async fn run_raw(&self, cmd: &DokkuCommand) -> Result<Output, HostError> {
+        if !self.keys.iter().any(|k| k.covers(cmd)) {
+            return Err(HostError::Misuse {
+                command: cmd.to_string(),
+                why: "the command changes something whose lock is not held",
+            });
+        }
+        self.host.execute(cmd).await
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        self.host.generation.fetch_add(1, Ordering::AcqRel);
+        let mut locks = self.host.locks.lock().expect("the lock table is never poisoned");
+        for (key, guard) in self.keys.iter().zip(self.guards.drain(..)) {
+            drop(guard);
+            // The table keeps an entry only while someone holds or waits for it.
+            if locks.get(key).is_some_and(|lock| Arc::strong_count(lock) == 1) {
+                locks.remove(key);
+            }
+        }
+    }
+}
+
+/// Whether a command only reads: reports, listings, `info`/`exists`/`linked` probes, the
+/// version, the exported environment, and `ps:scale` without counts.
+pub fn is_read_only(cmd: &DokkuCommand) -> bool {
+    const READ_SUFFIXES: [&str; 7] =
+        [":report", ":list", ":info", ":exists", ":linked", ":app-links", ":links"];
+    let sub = cmd.subcommand();
+    READ_SUFFIXES.iter().any(|s| sub.ends_with(s))
+        || matches!(sub, "version" | "config:export" | "config:get" | "apps:locked")
+        || (sub == "ps:scale"
+            && !cmd.argv().iter().any(|a| a.contains('=') || *a == "--skip-deploy"))
 }
 
 /// Maps an exit status to the error it means (dokku-host.md §2.5).
@@ -280,29 +392,50 @@ mod tests {
         assert!(check_status(&cmd, out(0, "ok", "")).is_ok());
     }
 
+    fn app(name: &str) -> LockKey {
+        LockKey::App(AppName::parse(name).unwrap())
+    }
+
     #[tokio::test]
     async fn mutations_of_one_app_are_serialized_and_other_apps_are_not() {
-        let dir = tempfile::tempdir().unwrap();
-        let sim = dokku_sim::SimHost::open(dir.path(), dokku_sim::SimOptions::default()).unwrap();
-        let executor =
-            Arc::new(simulated::SimExecutor::new(Arc::new(sim), std::time::Duration::ZERO));
-        let host = Arc::new(Host::connect(executor, None).await.unwrap());
-        let first = host.lock_app("a").await;
+        let (host, _sim, _dir) = slow_sim_host(0).await;
+        let first = host.lock(app("a")).await;
         // Another app is not held up by it.
-        let other =
-            tokio::time::timeout(std::time::Duration::from_secs(1), host.lock_app("b")).await;
-        assert!(other.is_ok());
+        let other = tokio::time::timeout(std::time::Duration::from_secs(1), host.lock(app("b")));
+        assert!(other.await.is_ok());
         // The same app waits until the first holder lets go.
         let waiter = {
             let host = host.clone();
             tokio::spawn(async move {
-                let _guard = host.lock_app("a").await;
+                let _guard = host.lock(app("a")).await;
             })
         };
         tokio::task::yield_now().await;
         assert!(!waiter.is_finished());
         drop(first);
         tokio::time::timeout(std::time::Duration::from_secs(1), waiter).await.unwrap().unwrap();
+        // Nobody holds or waits for a lock any more: the table is empty again.
+        assert!(host.locks.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn writes_need_the_lock_of_what_they_change_and_reads_must_be_reads() {
+        let (host, sim, _dir) = slow_sim_host(0).await;
+        sim.run(&["apps:create", "a"], None);
+        sim.run(&["apps:create", "b"], None);
+        let lock = host.lock(app("a")).await;
+        let misuse = |r: Result<Output, HostError>| matches!(r, Err(HostError::Misuse { .. }));
+        assert!(misuse(lock.run(&DokkuCommand::new("apps:lock").arg("b")).await));
+        assert!(lock.run(&DokkuCommand::new("apps:lock").arg("a")).await.is_ok());
+        assert!(misuse(lock.run(&DokkuCommand::new("ssh-keys:remove").arg("x")).await));
+        drop(lock);
+        assert!(misuse(host.read(&DokkuCommand::new("apps:destroy").arg("a")).await));
+        let scale_write = DokkuCommand::new("ps:scale").with_args(["--skip-deploy", "a", "web=1"]);
+        assert!(misuse(host.read(&scale_write).await));
+        assert!(misuse(host.run_deploy(&DokkuCommand::new("config:unset").arg("a")).await));
+        assert!(host.read(&DokkuCommand::new("apps:report").arg("a")).await.is_ok());
+        let keys = host.lock(LockKey::SshKeys).await;
+        assert!(misuse(keys.run(&DokkuCommand::new("apps:destroy").arg("a")).await));
     }
 
     async fn slow_sim_host(
@@ -348,7 +481,7 @@ mod tests {
         };
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         {
-            let _lock = host.lock_app("a").await;
+            let _lock = host.lock(app("a")).await;
             sim.run(&["config:set", "--no-restart", "a", "K=v"], None);
         }
         // Started after the write: must see it, though the early read is still in flight.

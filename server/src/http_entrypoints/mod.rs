@@ -1,38 +1,42 @@
-//! The HTTP entry points: `impl DokkuProApi`, delegating to one module per spec tag. Each handler
-//! authenticates, calls one function of the app layer and wraps the result.
+//! The HTTP entry points: `impl DokkuProApi`. Each method is a few lines: it runs [`op`] (which
+//! authenticates and builds the [`OpContext`](crate::context::OpContext)), parses the path
+//! parameters into typed identifiers, unpacks the body with [`data`], calls the app function
+//! named after the operation, and wraps the result in the seed's response envelope. Nothing else
+//! happens here: statuses are chosen in `crate::error`, decisions in the app layer.
+
+mod event_stream;
 
 use std::sync::Arc;
 
 use dokku_pro_api::auth::{BasicOrBearerAuth, BearerAuth};
 use dokku_pro_api::body::OptionalBody;
 use dokku_pro_api::error::ApiError;
+use dokku_pro_api::headers::ContentLocationHeader;
 use dokku_pro_api::models::{
-    GetHealthResponse, Health, HealthAttributes, HealthAttributesStatus, HealthType,
+    self, GetHealthResponse, Health, HealthAttributes, HealthAttributesStatus, HealthType,
 };
-use dokku_pro_api::responses::{self, TokenResponse};
-use dokku_pro_api::{DokkuProApi, dokku_pro_api_mod, headers, models, params, qs};
+use dokku_pro_api::responses::{self, HttpResponseAcceptedNoContent, TokenResponse};
+use dokku_pro_api::{DokkuProApi, dokku_pro_api_mod, params, qs};
 use dropshot::{
-    ApiDescription, HttpResponseCreated, HttpResponseDeleted, HttpResponseOk, RequestContext,
+    ApiDescription, HttpResponseAccepted, HttpResponseCreated, HttpResponseDeleted,
+    HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, Path, RequestContext,
+    TypedBody,
 };
 use serde_json::{Map, Value};
 
+use crate::app::resources::parse_resource_id;
+use crate::app::selectable::{BUILDERS, SCHEDULERS};
+use crate::app::{
+    apps, builders, buildpacks, datastores, domains, envs, formations, http_auth, maintenance,
+    queue_jobs, resources, schedulers, services, ssh_keys,
+};
 use crate::auth::LoginRequest;
-use crate::context::{ApiContext, client_addr};
-
-mod apps;
-mod builders;
-mod buildpacks;
-mod datastores;
-mod domains;
-mod envs;
-mod formations;
-mod http_auth;
-mod maintenance;
-mod queue_jobs;
-mod resources;
-mod schedulers;
-mod services;
-mod ssh_keys;
+use crate::context::{ApiContext, client_addr, op};
+use crate::ids::{
+    AllowedIp, AppName, BuildpackUrl, DomainName, EnvKey, Fingerprint, HttpAuthUsername, Invalid,
+    ProcessType, ServiceId, app_scoped,
+};
+use crate::jobs::Enqueued;
 
 /// The implementation of the generated trait (never instantiated: dropshot calls the functions).
 pub enum DokkuProApiImpl {}
@@ -43,12 +47,68 @@ pub fn api() -> ApiDescription<Arc<ApiContext>> {
         .expect("the generated API trait registers with dropshot")
 }
 
+type Rq = RequestContext<Arc<ApiContext>>;
+type Accepted<T> = HttpResponseHeaders<HttpResponseAccepted<T>, ContentLocationHeader>;
+type AcceptedNoContent = HttpResponseHeaders<HttpResponseAcceptedNoContent, ContentLocationHeader>;
+
+/// The `202` of a POST that queued a job: the object as set, and the job in `Content-Location`.
+fn accepted<T: responses::ResponseBody>(body: T, job: &Enqueued) -> Accepted<T> {
+    responses::accepted(body, job.content_location())
+}
+
+/// The `202` of a DELETE that queued a job: no body, the job in `Content-Location`.
+fn accepted_no_content(job: &Enqueued) -> AcceptedNoContent {
+    responses::accepted_no_content(job.content_location())
+}
+
+/// The request bodies whose `data` is one object.
+trait RequestData {
+    type Data;
+    fn into_data(self) -> Option<Self::Data>;
+}
+
+macro_rules! request_data {
+    ($($body:ident => $data:ident),* $(,)?) => {
+        $(impl RequestData for models::$body {
+            type Data = models::$data;
+            fn into_data(self) -> Option<models::$data> {
+                self.data
+            }
+        })*
+    };
+}
+
+request_data!(
+    AddAppBody => App, UpdateAppBody => App, AddBuildpackBody => Buildpack,
+    AddDomainBody => Domain, AddEnvBody => Env, AddFormationBody => Formation,
+    AddHttpAuthIpBody => HttpAuthIp, AddHttpAuthUserBody => HttpAuthUser,
+    UpdateHttpAuthUserBody => HttpAuthUser, UpdateHttpAuthsBody => HttpAuth,
+    UpdateMaintenancesBody => Maintenance, AddResourceBody => Resource,
+    AddServiceBody => ServiceCreate, AddSshKeyBody => SshKey,
+    UpdateBuilderSettingsBody => BuilderSetting, UpdateSchedulerSettingsBody => SchedulerSetting,
+);
+
+/// Every request body's `data`, unpacked in one place: a body without it is the same 400 for
+/// every operation.
+fn data<B>(body: TypedBody<B>) -> Result<B::Data, Invalid>
+where
+    B: RequestData + schemars::JsonSchema + serde::de::DeserializeOwned + Send + Sync + 'static,
+{
+    body.into_inner().into_data().ok_or_else(|| {
+        Invalid(
+            "the body needs `data`: the object to create or change, as \
+             {\"data\":{\"type\":…,\"attributes\":{…}}}"
+                .into(),
+        )
+    })
+}
+
 impl DokkuProApi for DokkuProApiImpl {
     type Context = Arc<ApiContext>;
 
-    async fn get_health(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<GetHealthResponse>, ApiError> {
+    // Public reads and authentication: no bearer token.
+
+    async fn get_health(rqctx: Rq) -> Result<HttpResponseOk<GetHealthResponse>, ApiError> {
         let host = &rqctx.context().host;
         let status = if host.reachable().await {
             HealthAttributesStatus::Ok
@@ -69,21 +129,19 @@ impl DokkuProApi for DokkuProApiImpl {
         }))
     }
 
-    async fn get_metrics(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<responses::HttpResponsePrometheus, ApiError> {
+    async fn get_metrics(rqctx: Rq) -> Result<responses::HttpResponsePrometheus, ApiError> {
         let host = &rqctx.context().host;
         Ok(responses::HttpResponsePrometheus(crate::metrics::render(host).await))
     }
 
     async fn get_open_api_document(
-        rqctx: RequestContext<Self::Context>,
+        rqctx: Rq,
     ) -> Result<HttpResponseOk<Map<String, Value>>, ApiError> {
         Ok(HttpResponseOk(rqctx.context().openapi.as_ref().clone()))
     }
 
     async fn login(
-        rqctx: RequestContext<Self::Context>,
+        rqctx: Rq,
         auth: BasicOrBearerAuth,
         body: OptionalBody<models::LoginBody>,
     ) -> Result<HttpResponseCreated<TokenResponse>, ApiError> {
@@ -94,505 +152,747 @@ impl DokkuProApi for DokkuProApiImpl {
     }
 
     async fn logout(
-        rqctx: RequestContext<Self::Context>,
-        path: dropshot::Path<params::LogoutPath>,
+        rqctx: Rq,
+        path: Path<params::LogoutPath>,
     ) -> Result<HttpResponseDeleted, ApiError> {
         rqctx.context().auth.logout(&path.into_inner().token_id).await?;
         Ok(HttpResponseDeleted())
     }
 
-    async fn get_builder_settings_for_app(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::GetBuilderSettingsForAppPath>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetBuilderSettingsForAppResponse>, ApiError> {
-        builders::get_builder_settings_for_app(rqctx, auth, path).await
-    }
+    // Apps.
 
-    async fn get_buildpacks_for_app(
-        rqctx: RequestContext<Self::Context>,
+    async fn get_apps(
+        rqctx: Rq,
         auth: BearerAuth,
-        path: dropshot::Path<params::GetBuildpacksForAppPath>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetBuildpacksForAppResponse>, ApiError> {
-        buildpacks::get_buildpacks_for_app(rqctx, auth, path).await
-    }
-
-    async fn get_domains_for_app(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::GetDomainsForAppPath>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetDomainsForAppResponse>, ApiError> {
-        domains::get_domains_for_app(rqctx, auth, path).await
-    }
-
-    async fn get_env_for_app(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::GetEnvForAppPath>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetEnvForAppResponse>, ApiError> {
-        envs::get_env_for_app(rqctx, auth, path).await
-    }
-
-    async fn get_formations_for_app(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::GetFormationsForAppPath>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetFormationsForAppResponse>, ApiError> {
-        formations::get_formations_for_app(rqctx, auth, path).await
-    }
-
-    async fn get_http_auth_for_app(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::GetHttpAuthForAppPath>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetHttpAuthForAppResponse>, ApiError> {
-        http_auth::get_http_auth_for_app(rqctx, auth, path).await
-    }
-
-    async fn get_http_auth_ips_for_app(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::GetHttpAuthIpsForAppPath>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetHttpAuthIpsForAppResponse>, ApiError> {
-        http_auth::get_http_auth_ips_for_app(rqctx, auth, path).await
-    }
-
-    async fn get_http_auth_users_for_app(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::GetHttpAuthUsersForAppPath>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetHttpAuthUsersForAppResponse>, ApiError> {
-        http_auth::get_http_auth_users_for_app(rqctx, auth, path).await
-    }
-
-    async fn get_maintenance_for_app(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::GetMaintenanceForAppPath>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetMaintenanceForAppResponse>, ApiError> {
-        maintenance::get_maintenance_for_app(rqctx, auth, path).await
-    }
-
-    async fn link_service_to_app(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::LinkServiceToAppPath>,
-        body: OptionalBody<models::LinkServiceToAppBody>,
-    ) -> Result<dropshot::HttpResponseUpdatedNoContent, ApiError> {
-        services::link_service_to_app(rqctx, auth, path, body).await
-    }
-
-    async fn unlink_service_from_app(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::UnlinkServiceFromAppPath>,
-        body: OptionalBody<models::UnlinkServiceFromAppBody>,
-    ) -> Result<dropshot::HttpResponseDeleted, ApiError> {
-        services::unlink_service_from_app(rqctx, auth, path, body).await
-    }
-
-    async fn get_resources_for_app(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::GetResourcesForAppPath>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetResourcesForAppResponse>, ApiError> {
-        resources::get_resources_for_app(rqctx, auth, path).await
-    }
-
-    async fn get_scheduler_settings_for_app(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::GetSchedulerSettingsForAppPath>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetSchedulerSettingsForAppResponse>, ApiError>
-    {
-        schedulers::get_scheduler_settings_for_app(rqctx, auth, path).await
-    }
-
-    async fn get_services_for_app(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::GetServicesForAppPath>,
-        query: qs::FormQuery<params::GetServicesForAppQuery>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetServicesForAppResponse>, ApiError> {
-        services::get_services_for_app(rqctx, auth, path, query).await
+    ) -> Result<HttpResponseOk<models::GetAppsResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let data = apps::get_apps(o).await?;
+            Ok(HttpResponseOk(models::GetAppsResponse { data }))
+        })
+        .await
     }
 
     async fn get_app_by_id(
-        rqctx: RequestContext<Self::Context>,
+        rqctx: Rq,
         auth: BearerAuth,
-        path: dropshot::Path<params::GetAppByIdPath>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetAppByIdResponse>, ApiError> {
-        apps::get_app_by_id(rqctx, auth, path).await
-    }
-
-    async fn update_app(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::UpdateAppPath>,
-        body: dropshot::TypedBody<models::UpdateAppBody>,
-    ) -> Result<dropshot::HttpResponseOk<models::UpdateAppResponse>, ApiError> {
-        apps::update_app(rqctx, auth, path, body).await
-    }
-
-    async fn delete_app(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::DeleteAppPath>,
-    ) -> Result<dropshot::HttpResponseDeleted, ApiError> {
-        apps::delete_app(rqctx, auth, path).await
-    }
-
-    async fn get_apps(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-    ) -> Result<dropshot::HttpResponseOk<models::GetAppsResponse>, ApiError> {
-        apps::get_apps(rqctx, auth).await
+        path: Path<params::GetAppByIdPath>,
+    ) -> Result<HttpResponseOk<models::GetAppByIdResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let data = apps::get_app_by_id(o, &app).await?;
+            Ok(HttpResponseOk(models::GetAppByIdResponse { data }))
+        })
+        .await
     }
 
     async fn add_app(
-        rqctx: RequestContext<Self::Context>,
+        rqctx: Rq,
         auth: BearerAuth,
-        body: dropshot::TypedBody<models::AddAppBody>,
-    ) -> Result<dropshot::HttpResponseCreated<models::AddAppResponse>, ApiError> {
-        apps::add_app(rqctx, auth, body).await
+        body: TypedBody<models::AddAppBody>,
+    ) -> Result<HttpResponseCreated<models::AddAppResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let data = apps::add_app(o, data(body)?).await?;
+            Ok(HttpResponseCreated(models::AddAppResponse { data }))
+        })
+        .await
     }
 
-    async fn update_builder_settings(
-        rqctx: RequestContext<Self::Context>,
+    async fn update_app(
+        rqctx: Rq,
         auth: BearerAuth,
-        path: dropshot::Path<params::UpdateBuilderSettingsPath>,
-        body: dropshot::TypedBody<models::UpdateBuilderSettingsBody>,
-    ) -> Result<dropshot::HttpResponseOk<models::UpdateBuilderSettingsResponse>, ApiError> {
-        builders::update_builder_settings(rqctx, auth, path, body).await
+        path: Path<params::UpdateAppPath>,
+        body: TypedBody<models::UpdateAppBody>,
+    ) -> Result<HttpResponseOk<models::UpdateAppResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let data = apps::update_app(o, &app, data(body)?).await?;
+            Ok(HttpResponseOk(models::UpdateAppResponse { data }))
+        })
+        .await
+    }
+
+    async fn delete_app(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::DeleteAppPath>,
+    ) -> Result<HttpResponseDeleted, ApiError> {
+        op(&rqctx, auth, async |o| {
+            apps::delete_app(o, &AppName::parse(&path.into_inner().app_id)?).await?;
+            Ok(HttpResponseDeleted())
+        })
+        .await
+    }
+
+    // Builders.
+
+    async fn get_builders(
+        rqctx: Rq,
+        auth: BearerAuth,
+    ) -> Result<HttpResponseOk<models::GetBuildersResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let data = builders::get_builders(o).await?;
+            Ok(HttpResponseOk(models::GetBuildersResponse { data }))
+        })
+        .await
     }
 
     async fn get_builder_by_id(
-        rqctx: RequestContext<Self::Context>,
+        rqctx: Rq,
         auth: BearerAuth,
-        path: dropshot::Path<params::GetBuilderByIdPath>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetBuilderByIdResponse>, ApiError> {
-        builders::get_builder_by_id(rqctx, auth, path).await
+        path: Path<params::GetBuilderByIdPath>,
+    ) -> Result<HttpResponseOk<models::GetBuilderByIdResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let name = BUILDERS.parse_name(&path.into_inner().builder_id)?;
+            let data = builders::get_builder_by_id(o, &name).await?;
+            Ok(HttpResponseOk(models::GetBuilderByIdResponse { data }))
+        })
+        .await
     }
 
-    async fn get_builders(
-        rqctx: RequestContext<Self::Context>,
+    async fn get_builder_settings_for_app(
+        rqctx: Rq,
         auth: BearerAuth,
-    ) -> Result<dropshot::HttpResponseOk<models::GetBuildersResponse>, ApiError> {
-        builders::get_builders(rqctx, auth).await
+        path: Path<params::GetBuilderSettingsForAppPath>,
+    ) -> Result<HttpResponseOk<models::GetBuilderSettingsForAppResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let data = builders::get_builder_settings_for_app(o, &app).await?;
+            Ok(HttpResponseOk(models::GetBuilderSettingsForAppResponse { data }))
+        })
+        .await
     }
 
-    async fn delete_buildpack(
-        rqctx: RequestContext<Self::Context>,
+    async fn update_builder_settings(
+        rqctx: Rq,
         auth: BearerAuth,
-        path: dropshot::Path<params::DeleteBuildpackPath>,
-    ) -> Result<
-        dropshot::HttpResponseHeaders<
-            responses::HttpResponseAcceptedNoContent,
-            headers::ContentLocationHeader,
-        >,
-        ApiError,
-    > {
-        buildpacks::delete_buildpack(rqctx, auth, path).await
+        path: Path<params::UpdateBuilderSettingsPath>,
+        body: TypedBody<models::UpdateBuilderSettingsBody>,
+    ) -> Result<HttpResponseOk<models::UpdateBuilderSettingsResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let data = builders::update_builder_settings(o, &app, data(body)?).await?;
+            Ok(HttpResponseOk(models::UpdateBuilderSettingsResponse { data }))
+        })
+        .await
+    }
+
+    // Buildpacks.
+
+    async fn get_buildpacks_for_app(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::GetBuildpacksForAppPath>,
+    ) -> Result<HttpResponseOk<models::GetBuildpacksForAppResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let data = buildpacks::get_buildpacks_for_app(o, &app).await?;
+            Ok(HttpResponseOk(models::GetBuildpacksForAppResponse { data }))
+        })
+        .await
     }
 
     async fn add_buildpack(
-        rqctx: RequestContext<Self::Context>,
+        rqctx: Rq,
         auth: BearerAuth,
-        body: dropshot::TypedBody<models::AddBuildpackBody>,
-    ) -> Result<
-        dropshot::HttpResponseHeaders<
-            dropshot::HttpResponseAccepted<models::AddBuildpackResponse>,
-            headers::ContentLocationHeader,
-        >,
-        ApiError,
-    > {
-        buildpacks::add_buildpack(rqctx, auth, body).await
+        body: TypedBody<models::AddBuildpackBody>,
+    ) -> Result<Accepted<models::AddBuildpackResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let (data, job) = buildpacks::add_buildpack(o, data(body)?).await?;
+            Ok(accepted(models::AddBuildpackResponse { data }, &job))
+        })
+        .await
     }
+
+    async fn delete_buildpack(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::DeleteBuildpackPath>,
+    ) -> Result<AcceptedNoContent, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let id = path.into_inner().buildpack_id;
+            let (app, buildpack) = app_scoped(&id, "buildpack", BuildpackUrl::parse)?;
+            Ok(accepted_no_content(&buildpacks::delete_buildpack(o, &app, &buildpack).await?))
+        })
+        .await
+    }
+
+    // Datastores and services.
 
     async fn get_datastores(
-        rqctx: RequestContext<Self::Context>,
+        rqctx: Rq,
         auth: BearerAuth,
-    ) -> Result<dropshot::HttpResponseOk<models::GetDatastoresResponse>, ApiError> {
-        datastores::get_datastores(rqctx, auth).await
-    }
-
-    async fn delete_domain(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::DeleteDomainPath>,
-    ) -> Result<dropshot::HttpResponseDeleted, ApiError> {
-        domains::delete_domain(rqctx, auth, path).await
-    }
-
-    async fn add_domain(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        body: dropshot::TypedBody<models::AddDomainBody>,
-    ) -> Result<dropshot::HttpResponseCreated<models::AddDomainResponse>, ApiError> {
-        domains::add_domain(rqctx, auth, body).await
-    }
-
-    async fn delete_env(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::DeleteEnvPath>,
-    ) -> Result<
-        dropshot::HttpResponseHeaders<
-            responses::HttpResponseAcceptedNoContent,
-            headers::ContentLocationHeader,
-        >,
-        ApiError,
-    > {
-        envs::delete_env(rqctx, auth, path).await
-    }
-
-    async fn add_env(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        body: dropshot::TypedBody<models::AddEnvBody>,
-    ) -> Result<
-        dropshot::HttpResponseHeaders<
-            dropshot::HttpResponseAccepted<models::AddEnvResponse>,
-            headers::ContentLocationHeader,
-        >,
-        ApiError,
-    > {
-        envs::add_env(rqctx, auth, body).await
-    }
-
-    async fn delete_formation(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::DeleteFormationPath>,
-    ) -> Result<
-        dropshot::HttpResponseHeaders<
-            responses::HttpResponseAcceptedNoContent,
-            headers::ContentLocationHeader,
-        >,
-        ApiError,
-    > {
-        formations::delete_formation(rqctx, auth, path).await
-    }
-
-    async fn add_formation(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        body: dropshot::TypedBody<models::AddFormationBody>,
-    ) -> Result<
-        dropshot::HttpResponseHeaders<
-            dropshot::HttpResponseAccepted<models::AddFormationResponse>,
-            headers::ContentLocationHeader,
-        >,
-        ApiError,
-    > {
-        formations::add_formation(rqctx, auth, body).await
-    }
-
-    async fn delete_http_auth_ip(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::DeleteHttpAuthIpPath>,
-    ) -> Result<dropshot::HttpResponseDeleted, ApiError> {
-        http_auth::delete_http_auth_ip(rqctx, auth, path).await
-    }
-
-    async fn add_http_auth_ip(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        body: dropshot::TypedBody<models::AddHttpAuthIpBody>,
-    ) -> Result<dropshot::HttpResponseCreated<models::AddHttpAuthIpResponse>, ApiError> {
-        http_auth::add_http_auth_ip(rqctx, auth, body).await
-    }
-
-    async fn update_http_auth_user(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::UpdateHttpAuthUserPath>,
-        body: dropshot::TypedBody<models::UpdateHttpAuthUserBody>,
-    ) -> Result<dropshot::HttpResponseOk<models::UpdateHttpAuthUserResponse>, ApiError> {
-        http_auth::update_http_auth_user(rqctx, auth, path, body).await
-    }
-
-    async fn delete_http_auth_user(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::DeleteHttpAuthUserPath>,
-    ) -> Result<dropshot::HttpResponseDeleted, ApiError> {
-        http_auth::delete_http_auth_user(rqctx, auth, path).await
-    }
-
-    async fn add_http_auth_user(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        body: dropshot::TypedBody<models::AddHttpAuthUserBody>,
-    ) -> Result<dropshot::HttpResponseCreated<models::AddHttpAuthUserResponse>, ApiError> {
-        http_auth::add_http_auth_user(rqctx, auth, body).await
-    }
-
-    async fn update_http_auths(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::UpdateHttpAuthsPath>,
-        body: dropshot::TypedBody<models::UpdateHttpAuthsBody>,
-    ) -> Result<dropshot::HttpResponseOk<models::UpdateHttpAuthsResponse>, ApiError> {
-        http_auth::update_http_auths(rqctx, auth, path, body).await
-    }
-
-    async fn update_maintenances(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::UpdateMaintenancesPath>,
-        body: dropshot::TypedBody<models::UpdateMaintenancesBody>,
-    ) -> Result<dropshot::HttpResponseOk<models::UpdateMaintenancesResponse>, ApiError> {
-        maintenance::update_maintenances(rqctx, auth, path, body).await
-    }
-
-    async fn get_queue_job(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::GetQueueJobPath>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetQueueJobResponse>, ApiError> {
-        queue_jobs::get_queue_job(rqctx, auth, path).await
-    }
-
-    async fn get_queue_jobs(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        query: qs::FormQuery<params::GetQueueJobsQuery>,
-    ) -> Result<HttpResponseOk<models::GetQueueJobsResponse>, ApiError> {
-        queue_jobs::get_queue_jobs(rqctx, auth, query).await
-    }
-
-    async fn cancel_queue_job(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::CancelQueueJobPath>,
-    ) -> Result<HttpResponseOk<models::CancelQueueJobResponse>, ApiError> {
-        queue_jobs::cancel_queue_job(rqctx, auth, path).await
-    }
-
-    async fn get_queue_job_output(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::GetQueueJobOutputPath>,
-        request_headers: dropshot::Header<params::GetQueueJobOutputHeaders>,
-    ) -> Result<responses::HttpResponseEventStream, ApiError> {
-        queue_jobs::get_queue_job_output(rqctx, auth, path, request_headers).await
-    }
-
-    async fn delete_resource(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::DeleteResourcePath>,
-    ) -> Result<
-        dropshot::HttpResponseHeaders<
-            responses::HttpResponseAcceptedNoContent,
-            headers::ContentLocationHeader,
-        >,
-        ApiError,
-    > {
-        resources::delete_resource(rqctx, auth, path).await
-    }
-
-    async fn add_resource(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        body: dropshot::TypedBody<models::AddResourceBody>,
-    ) -> Result<
-        dropshot::HttpResponseHeaders<
-            dropshot::HttpResponseAccepted<models::AddResourceResponse>,
-            headers::ContentLocationHeader,
-        >,
-        ApiError,
-    > {
-        resources::add_resource(rqctx, auth, body).await
-    }
-
-    async fn update_scheduler_settings(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::UpdateSchedulerSettingsPath>,
-        body: dropshot::TypedBody<models::UpdateSchedulerSettingsBody>,
-    ) -> Result<dropshot::HttpResponseOk<models::UpdateSchedulerSettingsResponse>, ApiError> {
-        schedulers::update_scheduler_settings(rqctx, auth, path, body).await
-    }
-
-    async fn get_scheduler_by_id(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::GetSchedulerByIdPath>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetSchedulerByIdResponse>, ApiError> {
-        schedulers::get_scheduler_by_id(rqctx, auth, path).await
-    }
-
-    async fn get_schedulers(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-    ) -> Result<dropshot::HttpResponseOk<models::GetSchedulersResponse>, ApiError> {
-        schedulers::get_schedulers(rqctx, auth).await
-    }
-
-    async fn get_service_by_id(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::GetServiceByIdPath>,
-        query: qs::FormQuery<params::GetServiceByIdQuery>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetServiceByIdResponse>, ApiError> {
-        services::get_service_by_id(rqctx, auth, path, query).await
-    }
-
-    async fn delete_service(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::DeleteServicePath>,
-    ) -> Result<dropshot::HttpResponseDeleted, ApiError> {
-        services::delete_service(rqctx, auth, path).await
+    ) -> Result<HttpResponseOk<models::GetDatastoresResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let data = datastores::get_datastores(o).await?;
+            Ok(HttpResponseOk(models::GetDatastoresResponse { data }))
+        })
+        .await
     }
 
     async fn get_services(
-        rqctx: RequestContext<Self::Context>,
+        rqctx: Rq,
         auth: BearerAuth,
         query: qs::FormQuery<params::GetServicesQuery>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetServicesResponse>, ApiError> {
-        services::get_services(rqctx, auth, query).await
+    ) -> Result<HttpResponseOk<models::GetServicesResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let fields = query.into_inner().fields;
+            let data = services::get_services(o, fields.as_deref()).await?;
+            Ok(HttpResponseOk(models::GetServicesResponse { data }))
+        })
+        .await
+    }
+
+    async fn get_service_by_id(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::GetServiceByIdPath>,
+        query: qs::FormQuery<params::GetServiceByIdQuery>,
+    ) -> Result<HttpResponseOk<models::GetServiceByIdResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let id = ServiceId::parse(&path.into_inner().service_name)?;
+            let fields = query.into_inner().fields;
+            let data = services::get_service_by_id(o, &id, fields.as_deref()).await?;
+            Ok(HttpResponseOk(models::GetServiceByIdResponse { data }))
+        })
+        .await
     }
 
     async fn add_service(
-        rqctx: RequestContext<Self::Context>,
+        rqctx: Rq,
         auth: BearerAuth,
-        body: dropshot::TypedBody<models::AddServiceBody>,
-    ) -> Result<dropshot::HttpResponseCreated<models::AddServiceResponse>, ApiError> {
-        services::add_service(rqctx, auth, body).await
+        body: TypedBody<models::AddServiceBody>,
+    ) -> Result<HttpResponseCreated<models::AddServiceResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let data = services::add_service(o, data(body)?).await?;
+            Ok(HttpResponseCreated(models::AddServiceResponse { data }))
+        })
+        .await
+    }
+
+    async fn delete_service(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::DeleteServicePath>,
+    ) -> Result<HttpResponseDeleted, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let id = ServiceId::parse(&path.into_inner().service_name)?;
+            services::delete_service(o, &id).await?;
+            Ok(HttpResponseDeleted())
+        })
+        .await
+    }
+
+    async fn get_services_for_app(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::GetServicesForAppPath>,
+        query: qs::FormQuery<params::GetServicesForAppQuery>,
+    ) -> Result<HttpResponseOk<models::GetServicesForAppResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let include = query.into_inner().include;
+            let data = services::get_services_for_app(o, &app, include.as_deref()).await?;
+            Ok(HttpResponseOk(models::GetServicesForAppResponse { data }))
+        })
+        .await
+    }
+
+    async fn link_service_to_app(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::LinkServiceToAppPath>,
+        body: OptionalBody<models::LinkServiceToAppBody>,
+    ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let links = body.into_inner().map(|b| b.data).unwrap_or_default();
+            services::link_service_to_app(o, &app, links).await?;
+            Ok(HttpResponseUpdatedNoContent())
+        })
+        .await
+    }
+
+    async fn unlink_service_from_app(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::UnlinkServiceFromAppPath>,
+        body: OptionalBody<models::UnlinkServiceFromAppBody>,
+    ) -> Result<HttpResponseDeleted, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let links = body.into_inner().map(|b| b.data).unwrap_or_default();
+            services::unlink_service_from_app(o, &app, links).await?;
+            Ok(HttpResponseDeleted())
+        })
+        .await
+    }
+
+    // Domains.
+
+    async fn get_domains_for_app(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::GetDomainsForAppPath>,
+    ) -> Result<HttpResponseOk<models::GetDomainsForAppResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let data = domains::get_domains_for_app(o, &app).await?;
+            Ok(HttpResponseOk(models::GetDomainsForAppResponse { data }))
+        })
+        .await
+    }
+
+    async fn add_domain(
+        rqctx: Rq,
+        auth: BearerAuth,
+        body: TypedBody<models::AddDomainBody>,
+    ) -> Result<HttpResponseCreated<models::AddDomainResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let data = domains::add_domain(o, data(body)?).await?;
+            Ok(HttpResponseCreated(models::AddDomainResponse { data }))
+        })
+        .await
+    }
+
+    async fn delete_domain(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::DeleteDomainPath>,
+    ) -> Result<HttpResponseDeleted, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let id = path.into_inner().domain_id;
+            let (app, domain) = app_scoped(&id, "domain", DomainName::parse_existing)?;
+            domains::delete_domain(o, &app, &domain).await?;
+            Ok(HttpResponseDeleted())
+        })
+        .await
+    }
+
+    // Environment variables.
+
+    async fn get_env_for_app(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::GetEnvForAppPath>,
+    ) -> Result<HttpResponseOk<models::GetEnvForAppResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let data = envs::get_env_for_app(o, &app).await?;
+            Ok(HttpResponseOk(models::GetEnvForAppResponse { data }))
+        })
+        .await
+    }
+
+    async fn add_env(
+        rqctx: Rq,
+        auth: BearerAuth,
+        body: TypedBody<models::AddEnvBody>,
+    ) -> Result<Accepted<models::AddEnvResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let (data, job) = envs::add_env(o, data(body)?).await?;
+            Ok(accepted(models::AddEnvResponse { data }, &job))
+        })
+        .await
+    }
+
+    async fn delete_env(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::DeleteEnvPath>,
+    ) -> Result<AcceptedNoContent, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let (app, key) = app_scoped(&path.into_inner().env_id, "env", EnvKey::parse)?;
+            Ok(accepted_no_content(&envs::delete_env(o, &app, &key).await?))
+        })
+        .await
+    }
+
+    // Formations and resources.
+
+    async fn get_formations_for_app(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::GetFormationsForAppPath>,
+    ) -> Result<HttpResponseOk<models::GetFormationsForAppResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let data = formations::get_formations_for_app(o, &app).await?;
+            Ok(HttpResponseOk(models::GetFormationsForAppResponse { data }))
+        })
+        .await
+    }
+
+    async fn add_formation(
+        rqctx: Rq,
+        auth: BearerAuth,
+        body: TypedBody<models::AddFormationBody>,
+    ) -> Result<Accepted<models::AddFormationResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let (data, job) = formations::add_formation(o, data(body)?).await?;
+            Ok(accepted(models::AddFormationResponse { data }, &job))
+        })
+        .await
+    }
+
+    async fn delete_formation(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::DeleteFormationPath>,
+    ) -> Result<AcceptedNoContent, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let id = path.into_inner().formation_id;
+            let (app, kind) = app_scoped(&id, "formation", ProcessType::parse_scalable)?;
+            Ok(accepted_no_content(&formations::delete_formation(o, &app, &kind).await?))
+        })
+        .await
+    }
+
+    async fn get_resources_for_app(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::GetResourcesForAppPath>,
+    ) -> Result<HttpResponseOk<models::GetResourcesForAppResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let data = resources::get_resources_for_app(o, &app).await?;
+            Ok(HttpResponseOk(models::GetResourcesForAppResponse { data }))
+        })
+        .await
+    }
+
+    async fn add_resource(
+        rqctx: Rq,
+        auth: BearerAuth,
+        body: TypedBody<models::AddResourceBody>,
+    ) -> Result<Accepted<models::AddResourceResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let (data, job) = resources::add_resource(o, data(body)?).await?;
+            Ok(accepted(models::AddResourceResponse { data }, &job))
+        })
+        .await
+    }
+
+    async fn delete_resource(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::DeleteResourcePath>,
+    ) -> Result<AcceptedNoContent, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let id = parse_resource_id(&path.into_inner().resource_id)?;
+            Ok(accepted_no_content(&resources::delete_resource(o, &id).await?))
+        })
+        .await
+    }
+
+    // HTTP auth.
+
+    async fn get_http_auth_for_app(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::GetHttpAuthForAppPath>,
+    ) -> Result<HttpResponseOk<models::GetHttpAuthForAppResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let data = http_auth::get_http_auth_for_app(o, &app).await?;
+            Ok(HttpResponseOk(models::GetHttpAuthForAppResponse { data }))
+        })
+        .await
+    }
+
+    async fn update_http_auths(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::UpdateHttpAuthsPath>,
+        body: TypedBody<models::UpdateHttpAuthsBody>,
+    ) -> Result<HttpResponseOk<models::UpdateHttpAuthsResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let data = http_auth::update_http_auths(o, &app, data(body)?).await?;
+            Ok(HttpResponseOk(models::UpdateHttpAuthsResponse { data }))
+        })
+        .await
+    }
+
+    async fn get_http_auth_ips_for_app(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::GetHttpAuthIpsForAppPath>,
+    ) -> Result<HttpResponseOk<models::GetHttpAuthIpsForAppResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let data = http_auth::get_http_auth_ips_for_app(o, &app).await?;
+            Ok(HttpResponseOk(models::GetHttpAuthIpsForAppResponse { data }))
+        })
+        .await
+    }
+
+    async fn add_http_auth_ip(
+        rqctx: Rq,
+        auth: BearerAuth,
+        body: TypedBody<models::AddHttpAuthIpBody>,
+    ) -> Result<HttpResponseCreated<models::AddHttpAuthIpResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let data = http_auth::add_http_auth_ip(o, data(body)?).await?;
+            Ok(HttpResponseCreated(models::AddHttpAuthIpResponse { data }))
+        })
+        .await
+    }
+
+    async fn delete_http_auth_ip(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::DeleteHttpAuthIpPath>,
+    ) -> Result<HttpResponseDeleted, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let id = path.into_inner().http_auth_ip_id;
+            let (app, ip) = app_scoped(&id, "ip", AllowedIp::parse)?;
+            http_auth::delete_http_auth_ip(o, &app, &ip).await?;
+            Ok(HttpResponseDeleted())
+        })
+        .await
+    }
+
+    async fn get_http_auth_users_for_app(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::GetHttpAuthUsersForAppPath>,
+    ) -> Result<HttpResponseOk<models::GetHttpAuthUsersForAppResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let data = http_auth::get_http_auth_users_for_app(o, &app).await?;
+            Ok(HttpResponseOk(models::GetHttpAuthUsersForAppResponse { data }))
+        })
+        .await
+    }
+
+    async fn add_http_auth_user(
+        rqctx: Rq,
+        auth: BearerAuth,
+        body: TypedBody<models::AddHttpAuthUserBody>,
+    ) -> Result<HttpResponseCreated<models::AddHttpAuthUserResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let data = http_auth::add_http_auth_user(o, data(body)?).await?;
+            Ok(HttpResponseCreated(models::AddHttpAuthUserResponse { data }))
+        })
+        .await
+    }
+
+    async fn update_http_auth_user(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::UpdateHttpAuthUserPath>,
+        body: TypedBody<models::UpdateHttpAuthUserBody>,
+    ) -> Result<HttpResponseOk<models::UpdateHttpAuthUserResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let id = path.into_inner().http_auth_user_id;
+            let (app, user) = app_scoped(&id, "user", HttpAuthUsername::parse)?;
+            let data = http_auth::update_http_auth_user(o, &app, &user, data(body)?).await?;
+            Ok(HttpResponseOk(models::UpdateHttpAuthUserResponse { data }))
+        })
+        .await
+    }
+
+    async fn delete_http_auth_user(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::DeleteHttpAuthUserPath>,
+    ) -> Result<HttpResponseDeleted, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let id = path.into_inner().http_auth_user_id;
+            let (app, user) = app_scoped(&id, "user", HttpAuthUsername::parse)?;
+            http_auth::delete_http_auth_user(o, &app, &user).await?;
+            Ok(HttpResponseDeleted())
+        })
+        .await
+    }
+
+    // Maintenance.
+
+    async fn get_maintenance_for_app(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::GetMaintenanceForAppPath>,
+    ) -> Result<HttpResponseOk<models::GetMaintenanceForAppResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let data = maintenance::get_maintenance_for_app(o, &app).await?;
+            Ok(HttpResponseOk(models::GetMaintenanceForAppResponse { data }))
+        })
+        .await
+    }
+
+    async fn update_maintenances(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::UpdateMaintenancesPath>,
+        body: TypedBody<models::UpdateMaintenancesBody>,
+    ) -> Result<HttpResponseOk<models::UpdateMaintenancesResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let data = maintenance::update_maintenances(o, &app, data(body)?).await?;
+            Ok(HttpResponseOk(models::UpdateMaintenancesResponse { data }))
+        })
+        .await
+    }
+
+    // Queued background jobs.
+
+    async fn get_queue_job(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::GetQueueJobPath>,
+    ) -> Result<HttpResponseOk<models::GetQueueJobResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let id = queue_jobs::parse_job_id(&path.into_inner().queue_job_id)?;
+            let data = queue_jobs::get_queue_job(o, id).await?;
+            Ok(HttpResponseOk(models::GetQueueJobResponse { data }))
+        })
+        .await
+    }
+
+    async fn get_queue_jobs(
+        rqctx: Rq,
+        auth: BearerAuth,
+        query: qs::FormQuery<params::GetQueueJobsQuery>,
+    ) -> Result<HttpResponseOk<models::GetQueueJobsResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let (data, links) = queue_jobs::get_queue_jobs(o, query.into_inner()).await?;
+            let links = links.next.is_some().then_some(links);
+            Ok(HttpResponseOk(models::GetQueueJobsResponse { data, links }))
+        })
+        .await
+    }
+
+    async fn cancel_queue_job(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::CancelQueueJobPath>,
+    ) -> Result<HttpResponseOk<models::CancelQueueJobResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let id = queue_jobs::parse_job_id(&path.into_inner().queue_job_id)?;
+            let data = queue_jobs::cancel_queue_job(o, id).await?;
+            Ok(HttpResponseOk(models::CancelQueueJobResponse { data }))
+        })
+        .await
+    }
+
+    async fn get_queue_job_output(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::GetQueueJobOutputPath>,
+        request_headers: dropshot::Header<params::GetQueueJobOutputHeaders>,
+    ) -> Result<responses::HttpResponseEventStream, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let id = queue_jobs::parse_job_id(&path.into_inner().queue_job_id)?;
+            let last_event_id = request_headers.into_inner().last_event_id;
+            let events = queue_jobs::get_queue_job_output(o, id, last_event_id.as_deref()).await?;
+            let body = event_stream::EventStreamBody { events, started: false };
+            Ok(responses::HttpResponseEventStream(dropshot::Body::wrap(body)))
+        })
+        .await
+    }
+
+    // Schedulers.
+
+    async fn get_schedulers(
+        rqctx: Rq,
+        auth: BearerAuth,
+    ) -> Result<HttpResponseOk<models::GetSchedulersResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let data = schedulers::get_schedulers(o).await?;
+            Ok(HttpResponseOk(models::GetSchedulersResponse { data }))
+        })
+        .await
+    }
+
+    async fn get_scheduler_by_id(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::GetSchedulerByIdPath>,
+    ) -> Result<HttpResponseOk<models::GetSchedulerByIdResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let name = SCHEDULERS.parse_name(&path.into_inner().scheduler_id)?;
+            let data = schedulers::get_scheduler_by_id(o, &name).await?;
+            Ok(HttpResponseOk(models::GetSchedulerByIdResponse { data }))
+        })
+        .await
+    }
+
+    async fn get_scheduler_settings_for_app(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::GetSchedulerSettingsForAppPath>,
+    ) -> Result<HttpResponseOk<models::GetSchedulerSettingsForAppResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let data = schedulers::get_scheduler_settings_for_app(o, &app).await?;
+            Ok(HttpResponseOk(models::GetSchedulerSettingsForAppResponse { data }))
+        })
+        .await
+    }
+
+    async fn update_scheduler_settings(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::UpdateSchedulerSettingsPath>,
+        body: TypedBody<models::UpdateSchedulerSettingsBody>,
+    ) -> Result<HttpResponseOk<models::UpdateSchedulerSettingsResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let app = AppName::parse(&path.into_inner().app_id)?;
+            let data = schedulers::update_scheduler_settings(o, &app, data(body)?).await?;
+            Ok(HttpResponseOk(models::UpdateSchedulerSettingsResponse { data }))
+        })
+        .await
+    }
+
+    // SSH keys.
+
+    async fn get_ssh_keys(
+        rqctx: Rq,
+        auth: BearerAuth,
+    ) -> Result<HttpResponseOk<models::GetSshKeysResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let data = ssh_keys::get_ssh_keys(o).await?;
+            Ok(HttpResponseOk(models::GetSshKeysResponse { data }))
+        })
+        .await
     }
 
     async fn get_ssh_key_by_fingerprint_id(
-        rqctx: RequestContext<Self::Context>,
+        rqctx: Rq,
         auth: BearerAuth,
-        path: dropshot::Path<params::GetSshKeyByFingerprintIdPath>,
-    ) -> Result<dropshot::HttpResponseOk<models::GetSshKeyByFingerprintIdResponse>, ApiError> {
-        ssh_keys::get_ssh_key_by_fingerprint_id(rqctx, auth, path).await
-    }
-
-    async fn delete_ssh_key(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-        path: dropshot::Path<params::DeleteSshKeyPath>,
-    ) -> Result<dropshot::HttpResponseDeleted, ApiError> {
-        ssh_keys::delete_ssh_key(rqctx, auth, path).await
-    }
-
-    async fn get_ssh_keys(
-        rqctx: RequestContext<Self::Context>,
-        auth: BearerAuth,
-    ) -> Result<dropshot::HttpResponseOk<models::GetSshKeysResponse>, ApiError> {
-        ssh_keys::get_ssh_keys(rqctx, auth).await
+        path: Path<params::GetSshKeyByFingerprintIdPath>,
+    ) -> Result<HttpResponseOk<models::GetSshKeyByFingerprintIdResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let id = Fingerprint::parse(&path.into_inner().ssh_key_fingerprint_id)?;
+            let data = ssh_keys::get_ssh_key_by_fingerprint_id(o, &id).await?;
+            Ok(HttpResponseOk(models::GetSshKeyByFingerprintIdResponse { data }))
+        })
+        .await
     }
 
     async fn add_ssh_key(
-        rqctx: RequestContext<Self::Context>,
+        rqctx: Rq,
         auth: BearerAuth,
-        body: dropshot::TypedBody<models::AddSshKeyBody>,
-    ) -> Result<dropshot::HttpResponseCreated<models::AddSshKeyResponse>, ApiError> {
-        ssh_keys::add_ssh_key(rqctx, auth, body).await
+        body: TypedBody<models::AddSshKeyBody>,
+    ) -> Result<HttpResponseCreated<models::AddSshKeyResponse>, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let data = ssh_keys::add_ssh_key(o, data(body)?).await?;
+            Ok(HttpResponseCreated(models::AddSshKeyResponse { data }))
+        })
+        .await
+    }
+
+    async fn delete_ssh_key(
+        rqctx: Rq,
+        auth: BearerAuth,
+        path: Path<params::DeleteSshKeyPath>,
+    ) -> Result<HttpResponseDeleted, ApiError> {
+        op(&rqctx, auth, async |o| {
+            let id = Fingerprint::parse(&path.into_inner().ssh_key_fingerprint_id)?;
+            ssh_keys::delete_ssh_key(o, &id).await?;
+            Ok(HttpResponseDeleted())
+        })
+        .await
     }
 }

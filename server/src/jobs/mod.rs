@@ -1,23 +1,27 @@
-//! Background jobs: the persistent queue behind the eight `202` operations (DESIGN.md §7).
+//! Background jobs: the persistent queue behind the eight `202` operations (`docs/architecture.md`
+//! tells where it sits).
 //!
 //! # Life cycle
 //!
 //! ```text
-//!   enqueue ─► pending ─(worker)─► runs ─┬─ succeeded, or app never deployed ─► completed
-//!     │          ▲                       ├─ deploy lock, dropped connection ─► retrying (backoff)
-//!     │          │                       └─ other failure, or past the limit ─► failed
-//!     │          └─ interrupted (crash, shutdown): runs again at the next start
-//!     └─ a waiting job of the same app that carries the change takes it instead (coalesced)
+//!   intend ─► (the change reaches Dokku) ─► commit ─► pending ─(worker)─► runs ─┬─ succeeded, or app never deployed ─► completed
+//!     │                                       │         ▲                       ├─ deploy lock, dropped connection ─► retrying (backoff)
+//!     └─ abandon (Dokku refused the change)    │         │                       └─ other failure, or past the limit ─► failed
+//!                                             │         └─ interrupted (crash, shutdown): runs again at the next start
+//!                                             └─ a waiting job of the same app that carries the change takes it instead (coalesced)
 //! ```
 //!
-//! * A job is recorded in SQLite (`store`) before [`Jobs::enqueue`] returns, so the `202` only
+//! * The app layer ([`crate::app::apply`]) records the **intent** of a change before the change
+//!   reaches Dokku, then **commits** it into a job once Dokku stored it. A process killed in
+//!   between leaves the intent on disk, and the next start queues its job: every change that may
+//!   have reached Dokku gets applied (applying one that did not is a harmless extra restart).
+//! * A job is recorded in SQLite (`store`) before [`Jobs::commit`] returns, so the `202` only
 //!   goes out for a job that survives a crash.
 //! * "Running" is not a state of the seed's enum: a running job keeps `pending` (first attempt)
 //!   or `retrying`, and its `status_message` says which worker has it (`Picked up by worker.1`).
 //! * Workers (`runner`) form a bounded pool. Jobs of one app run one at a time, in the order they
-//!   were queued; jobs of different apps run in parallel. A scale job also holds
-//!   [`Host::lock_app`] (it rewrites stored properties, as the app layer's writes do); restarts
-//!   and rebuilds do not, so a write to an app never waits for its build.
+//!   were queued; jobs of different apps run in parallel. Jobs take no app lock (their deploys
+//!   change no stored setting), so a write to an app never waits for its build.
 //! * Each attempt first asks `ps:report <app> --deployed`; a never-deployed app completes at
 //!   once with a message saying the change applies at its first deploy (`apply`).
 //! * A deploy lock held by Dokku or a dropped connection is retried with exponential backoff and
@@ -32,38 +36,8 @@
 //! * `state` is reported `unknown` only for a row this version cannot read.
 //!
 //! Known limit: a command the dead process had started on the Dokku host may still be running
-//! when the job runs again after a crash; `ps:rebuild` then meets Dokku's deploy lock and retries,
-//! while `ps:restart` and `ps:scale` (which take no lock) run twice, which they tolerate.
-//!
-//! # The enqueue API (for the app layer)
-//!
-//! The eight `202` operations change Dokku's stored state synchronously (so a bad input is a
-//! `400` at once), then queue the job that makes the change live, and answer `202` with
-//! `Content-Location: /@api/queueJobs/{id}`:
-//!
-//! ```ignore
-//! // server/src/app/envs.rs
-//! pub async fn add_env(ctx: &ApiContext, actor: &Actor, request_id: &str, body: AddEnvBody)
-//!     -> Result<(models::Env, Enqueued), AppError>
-//! {
-//!     let (app, key, value) = validate_env(body)?;            // 400 before anything runs
-//!     {
-//!         let _lock = ctx.host.lock_app(&app).await;
-//!         ctx.host.run(&DokkuCommand::new("config:set").arg("--no-restart").arg(&app)
-//!             .secret_arg(format!("{key}={value}"))).await?;
-//!     }
-//!     // Coalesced into a waiting restart or rebuild of the app when there is one.
-//!     let job = ctx.jobs.enqueue(&app, ApplyAction::Restart, request_id, actor).await?;
-//!     Ok((env_model(&app, &key), job))
-//! }
-//!
-//! // server/src/http_entrypoints/envs.rs (the handler passes dropshot's request id)
-//! let (env, job) = crate::app::envs::add_env(ctx, &actor, &rqctx.request_id, body).await?;
-//! Ok(super::queue_jobs::accepted(models::AddEnvResponse { data: env }, &job))
-//! // DELETEs without a body: Ok(super::queue_jobs::accepted_no_content(&job))
-//! ```
-//!
-//! [`Enqueued::content_location`] is the header value; `JobError::Invalid` converts to a `400`.
+//! when the job runs again after a crash; `ps:rebuild` then meets Dokku's deploy lock and
+//! retries, while `ps:restart` (which takes no lock) runs twice, which it tolerates.
 
 pub mod apply;
 mod follow;
@@ -83,6 +57,7 @@ pub use store::{Attempt, CancelOutcome, EventKind, JobEvent, JobRecord, JobReque
 
 use crate::auth::Actor;
 use crate::host::Host;
+use crate::ids::AppName;
 use crate::storage::{Storage, StorageError};
 
 /// A job's id (`GET /queueJobs/{id}`).
@@ -140,7 +115,15 @@ impl JobState {
     }
 }
 
-/// Where [`Jobs::enqueue`] put a change.
+/// A change recorded by [`Jobs::intend`], to [`Jobs::commit`] once it is made or
+/// [`Jobs::abandon`] if it was not.
+#[must_use = "an intent is queued at the next start unless it is committed or abandoned"]
+#[derive(Debug)]
+pub struct Intent {
+    id: i64,
+}
+
+/// Where [`Jobs::commit`] put a change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Enqueued {
     pub id: JobId,
@@ -229,6 +212,13 @@ impl Jobs {
             let ids: Vec<String> = interrupted.iter().map(ToString::to_string).collect();
             info!(log, "jobs interrupted by the last stop run again"; "jobs" => ids.join(","));
         }
+        // Changes the last process recorded but did not queue (it stopped in between): they
+        // may have reached Dokku, so their jobs run; applying a change twice is harmless.
+        let recovered = storage.call(|c| store::commit_all_intents(c, now_ms())).await?;
+        for placed in &recovered {
+            info!(log, "queued the job of a change the last process made but did not queue";
+                "job" => placed.id.0, "app" => &placed.app, "request_id" => &placed.request_id);
+        }
         Ok(Arc::new(Jobs {
             storage,
             host,
@@ -255,42 +245,56 @@ impl Jobs {
         *slot = Some(set);
     }
 
-    /// Queues `action` for `app` on behalf of `actor`'s request `request_id`, or adds it to a
-    /// waiting job of the app that carries it. The job is on disk when this returns.
+    /// Records that a change to `app` is about to be made, on behalf of `actor`'s request
+    /// `request_id`, and that `action` will make it live. Called before the change reaches
+    /// Dokku, so that a crash between the change and [`Jobs::commit`] cannot leave a stored
+    /// change that nothing applies: the next start queues every intent it finds.
+    pub async fn intend(
+        &self,
+        app: &AppName,
+        action: ApplyAction,
+        request_id: &str,
+        actor: &Actor,
+    ) -> Result<Intent, JobError> {
+        let new = store::NewJob {
+            internal_id: internal_id(),
+            app: app.to_string(),
+            action,
+            request_id: request_id.to_string(),
+            actor: actor.user.clone(),
+        };
+        let id = self.storage.call(move |c| store::record_intent(c, &new, now_ms())).await?;
+        Ok(Intent { id })
+    }
+
+    /// Queues the job of a change that was made, or adds it to a waiting job of the app that
+    /// carries it. The job is on disk when this returns.
+    pub async fn commit(&self, intent: Intent) -> Result<Enqueued, JobError> {
+        let placed =
+            self.storage.call(move |c| store::commit_intent(c, intent.id, now_ms())).await?;
+        self.changed();
+        let what = if placed.coalesced { "change joined a waiting job" } else { "job queued" };
+        info!(self.log, "{}", what; "job" => placed.id.0, "app" => &placed.app,
+            "kind" => placed.kind, "request_id" => &placed.request_id, "actor" => &placed.actor);
+        Ok(Enqueued { id: placed.id, coalesced: placed.coalesced })
+    }
+
+    /// Forgets an intent whose change was not made (Dokku refused it, or it was never sent).
+    pub async fn abandon(&self, intent: Intent) -> Result<(), JobError> {
+        Ok(self.storage.call(move |c| store::drop_intent(c, intent.id)).await?)
+    }
+
+    /// Queues `action` for a change of `app` that is already stored: [`Jobs::intend`] and
+    /// [`Jobs::commit`] at once.
     pub async fn enqueue(
         &self,
-        app: &str,
+        app: &AppName,
         action: ApplyAction,
         request_id: &str,
         actor: &Actor,
     ) -> Result<Enqueued, JobError> {
-        check_app(app)?;
-        action.check().map_err(JobError::Invalid)?;
-        let (app, request_id, user) = (app.to_string(), request_id.to_string(), actor.user.clone());
-        let internal_id = internal_id();
-        let kind = action.kind();
-        let placed = {
-            let (app, request_id, user, internal_id) =
-                (app.clone(), request_id.clone(), user.clone(), internal_id.clone());
-            self.storage
-                .call(move |c| {
-                    let new = store::NewJob {
-                        internal_id,
-                        app: &app,
-                        action,
-                        request_id: &request_id,
-                        actor: &user,
-                    };
-                    store::enqueue(c, new, now_ms())
-                })
-                .await?
-        };
-        self.changed();
-        let what = if placed.coalesced { "change joined a waiting job" } else { "job queued" };
-        info!(self.log, "{}", what;
-            "job" => placed.id.0, "app" => &app, "kind" => kind, "request_id" => &request_id,
-            "actor" => &user);
-        Ok(Enqueued { id: placed.id, coalesced: placed.coalesced })
+        let intent = self.intend(app, action, request_id, actor).await?;
+        self.commit(intent).await
     }
 
     pub async fn get(&self, id: JobId) -> Result<Option<JobRecord>, JobError> {
@@ -392,16 +396,6 @@ impl Jobs {
         self.changes.send_modify(|n| *n = n.wrapping_add(1));
         self.wake.notify_waiters();
     }
-}
-
-/// The app name as the apply commands take it: the app layer has validated it; this only makes
-/// sure nothing that could read as a flag reaches a command line.
-fn check_app(app: &str) -> Result<(), JobError> {
-    let ok = !app.is_empty()
-        && !app.starts_with('-')
-        && app.len() <= 200
-        && app.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-    if ok { Ok(()) } else { Err(JobError::Invalid(format!("invalid app name {app:?}"))) }
 }
 
 /// 22 random characters from `[A-Za-z0-9]` (the seed's `internal_id` example has that shape).

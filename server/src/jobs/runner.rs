@@ -62,16 +62,7 @@ impl Jobs {
             "app" => job.app.clone(), "worker" => worker.to_string(), "attempt" => attempt));
         info!(log, "job picked up"; "request_id" => job.request_id.clone().unwrap_or_default());
         let result = match &job.action {
-            Some(action) => {
-                // The queue already runs one job per app at a time. The app's mutation lock is
-                // only for commands that rewrite stored properties (`ps:scale`); holding it for
-                // a restart or a multi-minute rebuild would make every write to the app wait.
-                let _app = match action {
-                    ApplyAction::Scale { .. } => Some(self.host.lock_app(&job.app).await),
-                    ApplyAction::Restart | ApplyAction::Rebuild => None,
-                };
-                self.attempt(worker, &job, action, attempt).await
-            }
+            Some(action) => self.attempt(worker, &job, action, attempt).await,
             None => AttemptResult::Failed {
                 reason: "this job was queued by a newer version of the server".into(),
                 output: None,
@@ -121,7 +112,7 @@ impl Jobs {
             Ok(deployed) => deployed,
             Err(result) => return result,
         };
-        if !deployed && !matches!(action, ApplyAction::Scale { .. }) {
+        if !deployed {
             return AttemptResult::Done {
                 message: apply::not_deployed_message(&job.app, action),
                 skipped: true,
@@ -138,14 +129,7 @@ impl Jobs {
                 "job" => id.0, "error" => crate::error::chain(&e));
         }
         self.changed();
-        match apply::run_command(&self.host, &cmd).await {
-            AttemptResult::Done { output, .. } if !deployed => AttemptResult::Done {
-                message: apply::not_deployed_message(&job.app, action),
-                skipped: false,
-                output,
-            },
-            other => other,
-        }
+        apply::run_command(&self.host, &cmd).await
     }
 
     /// What follows an attempt: retryable failures wait `backoff` and go again until the limit.

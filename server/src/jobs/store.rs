@@ -1,4 +1,4 @@
-//! The job tables (migration 2 in `crate::storage`) and every statement on them.
+//! The job tables (migrations 2 and 3 in `crate::storage`) and every statement on them.
 //!
 //! Each function takes the connection and runs in one transaction, so a job's row, its attempt
 //! and the events that describe a change are written together or not at all. Times are Unix
@@ -10,6 +10,8 @@
 //! * `job_attempts`: one row per time a worker picked the job up.
 //! * `job_events`: what the job did, numbered per job (`seq`): status changes and every line of
 //!   output. The output stream (SSE) replays and follows these; `seq` is the event id.
+//! * `job_intents`: changes about to be made whose job is not queued yet ([`record_intent`],
+//!   [`commit_intent`]); a row left at start belongs to a process that stopped in between.
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
@@ -109,20 +111,24 @@ pub struct JobEvent {
 }
 
 /// A change as the enqueue API hands it to the store.
-pub struct NewJob<'a> {
+pub struct NewJob {
     pub internal_id: String,
-    pub app: &'a str,
+    pub app: String,
     pub action: ApplyAction,
-    pub request_id: &'a str,
-    pub actor: &'a str,
+    pub request_id: String,
+    pub actor: String,
 }
 
 /// Where a change went.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Placement {
     pub id: JobId,
     /// It joined a job that was already waiting.
     pub coalesced: bool,
+    pub app: String,
+    pub kind: &'static str,
+    pub request_id: String,
+    pub actor: String,
 }
 
 /// What a worker got from [`claim_next`].
@@ -243,12 +249,23 @@ fn set_status(
 ///
 /// Only jobs no worker has picked up qualify: a running command may have read Dokku's state
 /// before this change was made.
-pub fn enqueue(
-    conn: &mut Connection,
-    new: NewJob<'_>,
-    now: i64,
-) -> Result<Placement, StorageError> {
+pub fn enqueue(conn: &mut Connection, new: &NewJob, now: i64) -> Result<Placement, StorageError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let placed = place(&tx, new, now)?;
+    tx.commit()?;
+    Ok(placed)
+}
+
+/// [`enqueue`], inside the caller's transaction.
+fn place(tx: &Connection, new: &NewJob, now: i64) -> Result<Placement, StorageError> {
+    let placement = |id: JobId, coalesced: bool| Placement {
+        id,
+        coalesced,
+        app: new.app.clone(),
+        kind: new.action.kind(),
+        request_id: new.request_id.clone(),
+        actor: new.actor.clone(),
+    };
     let waiting: Vec<(JobId, Option<ApplyAction>, JobState, u32)> = {
         let mut stmt = tx.prepare(
             "SELECT id, action, state, retry_count FROM jobs
@@ -274,9 +291,12 @@ pub fn enqueue(
             params![id.0, new.request_id, new.actor, json(&new.action), now],
         )
     };
-    for (id, action, state, retry_count) in waiting {
-        let Some(merged) = action.as_ref().and_then(|a| a.absorb(&new.action)) else { continue };
-        if Some(&merged) != action.as_ref() {
+    // The oldest waiting job this version can read carries the change.
+    if let Some((id, Some(action), state, retry_count)) =
+        waiting.into_iter().find(|(_, action, _, _)| action.is_some())
+    {
+        let merged = action.absorb(&new.action);
+        if merged != action {
             tx.execute(
                 "UPDATE jobs SET action = ?2, kind = ?3, command = ?4, updated_at = ?5
                  WHERE id = ?1",
@@ -284,12 +304,12 @@ pub fn enqueue(
                     id.0,
                     json(&merged),
                     merged.kind(),
-                    json(&display_argv(&merged.command(new.app))),
+                    json(&display_argv(&merged.command(&new.app))),
                     now
                 ],
             )?;
         }
-        request_row(&tx, id)?;
+        request_row(tx, id)?;
         let carried: u32 = tx.query_row(
             "SELECT count(*) FROM job_requests WHERE job_id = ?1",
             params![id.0],
@@ -299,11 +319,10 @@ pub fn enqueue(
             "Waiting for a worker; carries {carried} changes (request {} by {} joined it)",
             new.request_id, new.actor
         );
-        set_status(&tx, id, None, state, retry_count, &message, now)?;
-        tx.commit()?;
-        return Ok(Placement { id, coalesced: true });
+        set_status(tx, id, None, state, retry_count, &message, now)?;
+        return Ok(placement(id, true));
     }
-    let command = display_argv(&new.action.command(new.app));
+    let command = display_argv(&new.action.command(&new.app));
     let message = "Waiting for a worker";
     tx.execute(
         "INSERT INTO jobs (internal_id, app, kind, action, command, request_id, actor, state,
@@ -322,10 +341,59 @@ pub fn enqueue(
         ],
     )?;
     let id = JobId(tx.last_insert_rowid());
-    request_row(&tx, id)?;
-    push_event(&tx, id, None, EventKind::Status, &status_data(JobState::Pending, message, 0), now)?;
+    request_row(tx, id)?;
+    push_event(tx, id, None, EventKind::Status, &status_data(JobState::Pending, message, 0), now)?;
+    Ok(placement(id, false))
+}
+
+/// Records a change about to be made; returns the intent's id.
+pub fn record_intent(conn: &mut Connection, new: &NewJob, now: i64) -> Result<i64, StorageError> {
+    conn.execute(
+        "INSERT INTO job_intents (internal_id, app, action, request_id, actor, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![new.internal_id, new.app, json(&new.action), new.request_id, new.actor, now],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Turns an intent into its job ([`enqueue`]'s placement) in one transaction.
+pub fn commit_intent(
+    conn: &mut Connection,
+    intent: i64,
+    now: i64,
+) -> Result<Placement, StorageError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let new = tx.query_row(
+        "SELECT internal_id, app, action, request_id, actor FROM job_intents WHERE id = ?1",
+        params![intent],
+        |r| {
+            let action: String = r.get(2)?;
+            Ok((r.get(0)?, r.get(1)?, action, r.get(3)?, r.get(4)?))
+        },
+    )?;
+    let (internal_id, app, action, request_id, actor) = new;
+    // Written by a newer version with an action this one lacks: a rebuild applies every kind of
+    // stored change.
+    let action: ApplyAction = serde_json::from_str(&action).unwrap_or(ApplyAction::Rebuild);
+    tx.execute("DELETE FROM job_intents WHERE id = ?1", params![intent])?;
+    let placed = place(&tx, &NewJob { internal_id, app, action, request_id, actor }, now)?;
     tx.commit()?;
-    Ok(Placement { id, coalesced: false })
+    Ok(placed)
+}
+
+/// Forgets an intent whose change was not made.
+pub fn drop_intent(conn: &mut Connection, intent: i64) -> Result<(), StorageError> {
+    conn.execute("DELETE FROM job_intents WHERE id = ?1", params![intent])?;
+    Ok(())
+}
+
+/// Commits every intent left by a process that stopped between a change and its job.
+pub fn commit_all_intents(conn: &mut Connection, now: i64) -> Result<Vec<Placement>, StorageError> {
+    let ids: Vec<i64> = {
+        let mut stmt = conn.prepare("SELECT id FROM job_intents ORDER BY id")?;
+        stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+    };
+    ids.into_iter().map(|id| commit_intent(conn, id, now)).collect()
 }
 
 /// Gives the oldest runnable job to `worker`: the first unfinished job of its app (jobs of one

@@ -56,10 +56,19 @@ fn create_app(sim: &SimHost, app: &str, deployed: bool) {
     }
 }
 
-fn scale(pairs: &[(&str, u32)]) -> ApplyAction {
-    ApplyAction::Scale {
-        processes: pairs.iter().map(|(t, n)| (t.to_string(), *n)).collect::<BTreeMap<_, _>>(),
-    }
+fn app(name: &str) -> AppName {
+    AppName::parse(name).unwrap()
+}
+
+/// Waits until a worker has picked the job up.
+async fn running(jobs: &Jobs, id: JobId) {
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while !jobs.get(id).await.unwrap().unwrap().is_running() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the job starts within 20 s");
 }
 
 /// The argv (without `--quiet` and friends) of every invocation of `subcommand`.
@@ -83,7 +92,8 @@ async fn wait(jobs: &Jobs, id: JobId) -> JobRecord {
 async fn a_job_goes_from_pending_to_completed_and_keeps_its_record() {
     let s = setup(fast(), 0).await;
     create_app(&s.sim, "web1", true);
-    let queued = s.jobs.enqueue("web1", ApplyAction::Rebuild, "req-1", &actor()).await.unwrap();
+    let queued =
+        s.jobs.enqueue(&app("web1"), ApplyAction::Rebuild, "req-1", &actor()).await.unwrap();
     assert!(!queued.coalesced);
     assert_eq!(queued.content_location(), format!("/@api/queueJobs/{}", queued.id));
     let job = s.jobs.get(queued.id).await.unwrap().unwrap();
@@ -140,7 +150,9 @@ async fn a_burst_of_changes_becomes_one_job() {
     for n in 0..10 {
         // Env changes queue restarts, buildpack changes rebuilds: one rebuild carries them all.
         let action = if n % 3 == 1 { ApplyAction::Rebuild } else { ApplyAction::Restart };
-        placed.push(s.jobs.enqueue("web1", action, &format!("req-{n}"), &actor()).await.unwrap());
+        placed.push(
+            s.jobs.enqueue(&app("web1"), action, &format!("req-{n}"), &actor()).await.unwrap(),
+        );
     }
     let id = placed[0].id;
     assert!(placed.iter().all(|p| p.id == id));
@@ -160,39 +172,23 @@ async fn a_burst_of_changes_becomes_one_job() {
 }
 
 #[tokio::test]
-async fn scales_merge_but_stay_apart_from_restarts() {
-    let s = setup(fast(), 0).await;
-    create_app(&s.sim, "web1", true);
-    let a = s.jobs.enqueue("web1", scale(&[("web", 2)]), "r1", &actor()).await.unwrap();
-    let b = s.jobs.enqueue("web1", ApplyAction::Restart, "r2", &actor()).await.unwrap();
-    let c =
-        s.jobs.enqueue("web1", scale(&[("web", 3), ("worker", 1)]), "r3", &actor()).await.unwrap();
-    assert_ne!(a.id, b.id);
-    assert_eq!(c.id, a.id);
-    assert_eq!(
-        s.jobs.get(a.id).await.unwrap().unwrap().command,
-        ["dokku", "ps:scale", "web1", "web=3", "worker=1"]
-    );
-    s.jobs.start();
-    assert_eq!(wait(&s.jobs, a.id).await.state, JobState::Completed);
-    assert_eq!(wait(&s.jobs, b.id).await.state, JobState::Completed);
-    assert_eq!(calls(&s.sim, "ps:scale"), [["ps:scale", "web1", "web=3", "worker=1"]]);
-    assert_eq!(calls(&s.sim, "ps:restart").len(), 1);
-}
-
-#[tokio::test]
 async fn jobs_of_one_app_run_in_order_one_at_a_time_and_apps_run_in_parallel() {
     let s = setup(fast(), 150).await;
     create_app(&s.sim, "app-a", true);
     create_app(&s.sim, "app-b", true);
-    let mut ids = Vec::new();
-    for app in ["app-a", "app-b"] {
-        // A rebuild and a scale cannot coalesce: two jobs per app.
-        ids.push(s.jobs.enqueue(app, ApplyAction::Rebuild, "r", &actor()).await.unwrap().id);
-        ids.push(s.jobs.enqueue(app, scale(&[("web", 2)]), "r", &actor()).await.unwrap().id);
-    }
     s.sim.clear_invocations();
     s.jobs.start();
+    let mut ids = Vec::new();
+    for name in ["app-a", "app-b"] {
+        ids.push(s.jobs.enqueue(&app(name), ApplyAction::Rebuild, "r", &actor()).await.unwrap().id);
+    }
+    // A change that comes while its app's job runs cannot join it: a second job per app.
+    for n in 0..2 {
+        running(&s.jobs, ids[n]).await;
+        let name = ["app-a", "app-b"][n];
+        ids.push(s.jobs.enqueue(&app(name), ApplyAction::Restart, "r", &actor()).await.unwrap().id);
+    }
+    let ids = [ids[0], ids[2], ids[1], ids[3]];
     for id in &ids {
         assert_eq!(wait(&s.jobs, *id).await.state, JobState::Completed);
     }
@@ -203,7 +199,7 @@ async fn jobs_of_one_app_run_in_order_one_at_a_time_and_apps_run_in_parallel() {
         let own: Vec<&Vec<String>> =
             log.iter().filter(|a| a.get(1).map(String::as_str) == Some(app)).collect();
         let subcommands: Vec<&str> = own.iter().map(|a| a[0].as_str()).collect();
-        assert_eq!(subcommands, ["ps:report", "ps:rebuild", "ps:report", "ps:scale"], "{log:?}");
+        assert_eq!(subcommands, ["ps:report", "ps:rebuild", "ps:report", "ps:restart"], "{log:?}");
     }
     // ... while the two apps' commands interleave (they ran at the same time).
     let first_b = log.iter().position(|a| a[1] == "app-b").unwrap();
@@ -231,7 +227,7 @@ async fn a_deploy_lock_is_retried_until_it_is_released() {
         times: 2,
         effect: Effect::DeployLock,
     });
-    let id = s.jobs.enqueue("web1", ApplyAction::Rebuild, "r", &actor()).await.unwrap().id;
+    let id = s.jobs.enqueue(&app("web1"), ApplyAction::Rebuild, "r", &actor()).await.unwrap().id;
     s.jobs.start();
     let job = wait(&s.jobs, id).await;
     assert_eq!(job.state, JobState::Completed, "{}", job.status_message);
@@ -271,7 +267,7 @@ async fn a_lock_that_never_goes_fails_with_the_reason_after_the_limit() {
         times: 100,
         effect: Effect::DeployLock,
     });
-    let id = s.jobs.enqueue("web1", ApplyAction::Rebuild, "r", &actor()).await.unwrap().id;
+    let id = s.jobs.enqueue(&app("web1"), ApplyAction::Rebuild, "r", &actor()).await.unwrap().id;
     s.jobs.start();
     let job = wait(&s.jobs, id).await;
     assert_eq!(job.state, JobState::Failed);
@@ -301,8 +297,10 @@ async fn other_failures_are_not_retried_and_dropped_connections_are() {
         times: 1,
         effect: Effect::TransportDrop,
     });
-    let broken = s.jobs.enqueue("web1", ApplyAction::Restart, "r", &actor()).await.unwrap().id;
-    let dropped = s.jobs.enqueue("web2", ApplyAction::Restart, "r", &actor()).await.unwrap().id;
+    let broken =
+        s.jobs.enqueue(&app("web1"), ApplyAction::Restart, "r", &actor()).await.unwrap().id;
+    let dropped =
+        s.jobs.enqueue(&app("web2"), ApplyAction::Restart, "r", &actor()).await.unwrap().id;
     s.jobs.start();
     let job = wait(&s.jobs, broken).await;
     assert_eq!((job.state, job.retry_count), (JobState::Failed, 0));
@@ -318,7 +316,8 @@ async fn other_failures_are_not_retried_and_dropped_connections_are() {
 async fn a_never_deployed_app_completes_at_once() {
     let s = setup(fast(), 0).await;
     create_app(&s.sim, "fresh", false);
-    let rebuild = s.jobs.enqueue("fresh", ApplyAction::Rebuild, "r", &actor()).await.unwrap().id;
+    let rebuild =
+        s.jobs.enqueue(&app("fresh"), ApplyAction::Rebuild, "r", &actor()).await.unwrap().id;
     s.jobs.start();
     let job = wait(&s.jobs, rebuild).await;
     assert_eq!(job.state, JobState::Completed);
@@ -328,18 +327,12 @@ async fn a_never_deployed_app_completes_at_once() {
     );
     assert!(calls(&s.sim, "ps:rebuild").is_empty(), "a rebuild would fail with `no commits`");
     assert_eq!(s.jobs.attempts(rebuild).await.unwrap()[0].outcome.as_deref(), Some("skipped"));
-    // A scale is still stored (ps:scale only stores on an undeployed app).
-    let id = s.jobs.enqueue("fresh", scale(&[("web", 2)]), "r", &actor()).await.unwrap().id;
-    let job = wait(&s.jobs, id).await;
-    assert_eq!(job.state, JobState::Completed);
-    assert!(job.status_message.contains("stored and apply at its first deploy"));
-    assert_eq!(calls(&s.sim, "ps:scale"), [["ps:scale", "fresh", "web=2"]]);
 }
 
 #[tokio::test]
 async fn a_job_for_an_app_that_is_gone_fails() {
     let s = setup(fast(), 0).await;
-    let id = s.jobs.enqueue("ghost", ApplyAction::Restart, "r", &actor()).await.unwrap().id;
+    let id = s.jobs.enqueue(&app("ghost"), ApplyAction::Restart, "r", &actor()).await.unwrap().id;
     s.jobs.start();
     let job = wait(&s.jobs, id).await;
     assert_eq!(job.state, JobState::Failed);
@@ -347,27 +340,16 @@ async fn a_job_for_an_app_that_is_gone_fails() {
 }
 
 #[tokio::test]
-async fn bad_values_never_reach_a_command() {
-    let s = setup(fast(), 0).await;
-    for app in ["-rf", "", "a b"] {
-        let e = s.jobs.enqueue(app, ApplyAction::Restart, "r", &actor()).await.unwrap_err();
-        assert!(matches!(e, JobError::Invalid(_)), "{app:?}: {e:?}");
-    }
-    let e = s.jobs.enqueue("web1", scale(&[("--skip-deploy", 1)]), "r", &actor()).await;
-    assert!(matches!(e, Err(JobError::Invalid(_))));
-    assert!(s.jobs.list(ListFilter { limit: 10, ..Default::default() }).await.unwrap().is_empty());
-}
-
-#[tokio::test]
 async fn jobs_interrupted_by_a_crash_run_again_at_the_next_start() {
     let s = setup(fast(), 0).await;
     create_app(&s.sim, "web1", true);
-    let id = s.jobs.enqueue("web1", ApplyAction::Restart, "r", &actor()).await.unwrap().id;
-    let later = s.jobs.enqueue("web1", scale(&[("web", 2)]), "r", &actor()).await.unwrap().id;
+    let id = s.jobs.enqueue(&app("web1"), ApplyAction::Restart, "r", &actor()).await.unwrap().id;
     // A worker of a process that then dies: the claim stays in the database.
     let storage = Storage::open(s.dir.path()).unwrap();
     let claim = storage.call(|c| store::claim_next(c, "worker.9", now_ms())).await.unwrap();
     assert!(matches!(claim, store::Claim::Job(ref j, 1) if j.id == id));
+    let later = s.jobs.enqueue(&app("web1"), ApplyAction::Restart, "r", &actor()).await.unwrap().id;
+    assert_ne!(later, id, "a running job takes no more changes");
     // Nothing else of the app may start meanwhile.
     let claim = storage.call(|c| store::claim_next(c, "worker.8", now_ms())).await.unwrap();
     assert!(matches!(claim, store::Claim::Idle { .. }), "{claim:?}");
@@ -385,7 +367,7 @@ async fn jobs_interrupted_by_a_crash_run_again_at_the_next_start() {
     assert_eq!(outcomes, [Some("interrupted"), Some("completed")]);
     assert_eq!(attempts[0].worker, "worker.9");
     assert_eq!(jobs.get(id).await.unwrap().unwrap().retry_count, 0, "a crash is not a retry");
-    assert_eq!(calls(&s.sim, "ps:restart").len(), 1);
+    assert_eq!(calls(&s.sim, "ps:restart").len(), 2, "the interrupted job, then the later one");
 }
 
 #[tokio::test]
@@ -407,8 +389,9 @@ async fn shutdown_lets_short_jobs_finish_and_interrupts_long_ones() {
         times: 1,
         effect: Effect::Delay(Duration::from_millis(100)),
     });
-    let slow = s.jobs.enqueue("slow", ApplyAction::Rebuild, "r", &actor()).await.unwrap().id;
-    let quick = s.jobs.enqueue("quick", ApplyAction::Restart, "r", &actor()).await.unwrap().id;
+    let slow = s.jobs.enqueue(&app("slow"), ApplyAction::Rebuild, "r", &actor()).await.unwrap().id;
+    let quick =
+        s.jobs.enqueue(&app("quick"), ApplyAction::Restart, "r", &actor()).await.unwrap().id;
     s.jobs.start();
     // Both are running when the shutdown begins.
     tokio::time::timeout(Duration::from_secs(10), async {
@@ -418,7 +401,8 @@ async fn shutdown_lets_short_jobs_finish_and_interrupts_long_ones() {
     })
     .await
     .unwrap();
-    let waiting = s.jobs.enqueue("waiting", ApplyAction::Restart, "r", &actor()).await.unwrap().id;
+    let waiting =
+        s.jobs.enqueue(&app("waiting"), ApplyAction::Restart, "r", &actor()).await.unwrap().id;
     s.jobs.shutdown().await;
     let get = |id| {
         let jobs = s.jobs.clone();
@@ -454,7 +438,7 @@ async fn calls_running(jobs: &Jobs, ids: &[JobId]) -> usize {
 async fn only_a_job_no_worker_has_taken_can_be_canceled() {
     let s = setup(fast(), 0).await;
     create_app(&s.sim, "web1", true);
-    let id = s.jobs.enqueue("web1", ApplyAction::Restart, "r", &actor()).await.unwrap().id;
+    let id = s.jobs.enqueue(&app("web1"), ApplyAction::Restart, "r", &actor()).await.unwrap().id;
     match s.jobs.cancel(id, &actor()).await.unwrap() {
         CancelOutcome::Canceled(job) => {
             assert_eq!(job.state, JobState::Failed);
@@ -465,7 +449,7 @@ async fn only_a_job_no_worker_has_taken_can_be_canceled() {
     assert!(matches!(s.jobs.cancel(id, &actor()).await.unwrap(), CancelOutcome::Finished(_)));
     assert!(matches!(s.jobs.cancel(JobId(999), &actor()).await.unwrap(), CancelOutcome::NotFound));
     // A canceled job takes no more changes: the next one starts a new job.
-    let next = s.jobs.enqueue("web1", ApplyAction::Restart, "r", &actor()).await.unwrap();
+    let next = s.jobs.enqueue(&app("web1"), ApplyAction::Restart, "r", &actor()).await.unwrap();
     assert!(!next.coalesced && next.id != id);
     let storage = Storage::open(s.dir.path()).unwrap();
     storage.call(|c| store::claim_next(c, "worker.1", now_ms())).await.unwrap();
@@ -485,7 +469,7 @@ async fn followers_get_every_event_once_live_and_after_resuming() {
         times: 1,
         effect: Effect::DeployLock,
     });
-    let id = s.jobs.enqueue("web1", ApplyAction::Rebuild, "r", &actor()).await.unwrap().id;
+    let id = s.jobs.enqueue(&app("web1"), ApplyAction::Rebuild, "r", &actor()).await.unwrap().id;
     let mut rx = s.jobs.follow(id, 0);
     s.jobs.start();
     // Read a few events live, then "disconnect".

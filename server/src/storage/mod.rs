@@ -103,6 +103,16 @@ const MIGRATIONS: &[&str] = &[
         at INTEGER NOT NULL,
         PRIMARY KEY (job_id, seq)
     ) WITHOUT ROWID;",
+    // 3: changes about to be made whose job is not queued yet (server/src/jobs/store.rs).
+    "CREATE TABLE job_intents (
+        id INTEGER PRIMARY KEY,
+        internal_id TEXT NOT NULL,
+        app TEXT NOT NULL,
+        action TEXT NOT NULL,
+        request_id TEXT,
+        actor TEXT,
+        created_at INTEGER NOT NULL
+    );",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -106,10 +106,14 @@ async fn duplicates_are_409_and_invalid_names_never_reach_dokku() {
         assert_eq!(r.status, 400, "{bad:?}");
         assert!(r.error_title().starts_with("invalid app name"), "{bad:?}: {}", r.text());
     }
-    for body in [json!({}), json!({"data": {}}), json!({"data": {"type": "apps"}})] {
+    for (body, says) in [
+        (json!({}), "the body needs `data`"),
+        (json!({"data": {}}), "is required"),
+        (json!({"data": {"type": "apps"}}), "is required"),
+    ] {
         let r = server.api(&bearer, "POST", "/@api/apps", Some(body)).await;
         assert_eq!(r.status, 400);
-        assert!(r.error_title().contains("is required"), "{}", r.text());
+        assert!(r.error_title().contains(says), "{}", r.text());
     }
     // Ids with `/`, `:` and `%` in the path (percent-encoded, decoded by the router).
     for path in ["a%2Fb", "a:b", "a%3Ab", "a%25b", "Bad", "a%20b", "-x"] {

@@ -150,7 +150,6 @@ async fn builder_settings_read_and_update() {
         json!({"data": {"attributes": {"selected": "--global"}}}),
         json!({"data": {"attributes": {"build_dir": "../escape"}}}),
         json!({"data": {"attributes": {"build_dir": "/abs"}}}),
-        json!({"data": {"id": "other-app", "attributes": {"selected": "pack"}}}),
         json!({"data": {"attributes": {"app_id": "other-app"}}}),
         json!({}),
     ];
@@ -158,6 +157,11 @@ async fn builder_settings_read_and_update() {
         let r = server.api(&bearer, "PATCH", &path, Some(body.clone())).await;
         assert_eq!(r.status, 400, "{body}: {}", r.text());
     }
+    // Another app's id in `data.id` would rename: 403, as for every update.
+    let body = json!({"data": {"id": "other-app", "attributes": {"selected": "pack"}}});
+    let r = server.api(&bearer, "PATCH", &path, Some(body)).await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(r.error_title().starts_with("App renaming is not supported"), "{}", r.text());
     for app in ["a%2Fb", "a:b", "a%25b"] {
         let r = server.api(&bearer, "GET", &format!("/@api/apps/{app}/builderSetting"), None).await;
         assert_eq!(r.status, 400);
@@ -229,13 +233,19 @@ async fn scheduler_settings_read_and_update() {
     assert_eq!(r.status, 400);
     assert!(r.error_title().starts_with("scheduler \"nomad\" is not installed"), "{}", r.text());
     server.take_dokku_calls();
-    for body in [
-        json!({"data": {"attributes": {"selected": "k3s; reboot"}}}),
-        json!({"data": {"id": "x", "attributes": {}}}),
-    ] {
-        let r = server.api(&bearer, "PATCH", &path, Some(body)).await;
-        assert_eq!(r.status, 400);
-    }
+    let r = server
+        .api(
+            &bearer,
+            "PATCH",
+            &path,
+            Some(json!({"data": {"attributes": {"selected": "k3s; reboot"}}})),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    let r = server
+        .api(&bearer, "PATCH", &path, Some(json!({"data": {"id": "x", "attributes": {}}})))
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text());
     assert!(server.take_dokku_calls().is_empty());
     let r = server.api(&bearer, "GET", "/@api/apps/ghost/schedulerSetting", None).await;
     assert_eq!(r.status, 404);

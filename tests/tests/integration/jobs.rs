@@ -35,7 +35,8 @@ async fn start(latency_ms: u64, backoff_base_ms: u64) -> TestServer {
 }
 
 async fn enqueue(server: &TestServer, app: &str, action: ApplyAction, request: &str) -> Enqueued {
-    server.jobs().enqueue(app, action, request, &admin()).await.unwrap()
+    let app = dokku_pro_server::ids::AppName::parse(app).unwrap();
+    server.jobs().enqueue(&app, action, request, &admin()).await.unwrap()
 }
 
 fn subcommands(server: &TestServer, subcommand: &str) -> usize {
@@ -286,8 +287,6 @@ async fn only_a_job_that_has_not_started_can_be_canceled() {
         effect: Effect::Delay(Duration::from_millis(4000)),
     });
     let running = enqueue(&server, "slow", ApplyAction::Rebuild, "r1").await;
-    let waiting = enqueue(&server, "slow", scale(&[("web", 3)]), "r2").await;
-    assert_ne!(running.id, waiting.id);
     let bearer = server.bearer().await;
     let headers = [("authorization", bearer.as_str())];
     let delete = |path: String| {
@@ -308,6 +307,9 @@ async fn only_a_job_that_has_not_started_can_be_canceled() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert!(started, "the first job never started running");
+    // A change made while the first job runs gets a job of its own, which waits.
+    let waiting = enqueue(&server, "slow", ApplyAction::Restart, "r2").await;
+    assert_ne!(running.id, waiting.id);
     let (status, body) = delete(running.content_location()).await;
     assert_eq!(status, 409, "{body}");
     assert!(body["errors"][0]["title"].as_str().unwrap().contains("is running"), "{body}");
@@ -328,12 +330,8 @@ async fn only_a_job_that_has_not_started_can_be_canceled() {
     let data = server.wait_job(&bearer, &running.content_location()).await;
     assert_eq!(data["attributes"]["state"], "completed");
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(subcommands(&server, "ps:scale"), 0, "the canceled job never ran");
+    assert_eq!(subcommands(&server, "ps:restart"), 0, "the canceled job never ran");
     server.finish().await;
-}
-
-fn scale(pairs: &[(&str, u32)]) -> ApplyAction {
-    ApplyAction::Scale { processes: pairs.iter().map(|(t, n)| (t.to_string(), *n)).collect() }
 }
 
 /// One parsed Server-Sent Event.

@@ -18,8 +18,8 @@
 //! * `headers`: the typed response headers (`Content-Location` on the 202 operations).
 //! * the trait `DokkuProApi`, one method per operation, each carrying the operationId, tags,
 //!   method, the path prefixed with the server base (`/@api`), the summary as doc comment, typed
-//!   extractors and the success response type. With `default_bodies` each method answers 501 until
-//!   the server implements it. A success response that is not JSON (an event stream) needs a
+//!   extractors and the success response type; a method the server does not implement is a
+//!   compile error. A success response that is not JSON (an event stream) needs a
 //!   hand-written response type, named in [`Options::raw_responses`].
 //!
 //! What dropshot cannot express (servers, security, explicit error codes, array query schemas) is
@@ -44,9 +44,6 @@ use typify::{TypeSpace, TypeSpaceSettings};
 /// How the generated trait is shaped.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// Give every trait method a default body that answers 501 in the error envelope, so that the
-    /// server compiles while operations are implemented one by one.
-    pub default_bodies: bool,
     /// Operations whose success body is a hand-written type instead of the generated one, as
     /// `(operationId, Rust type path)`. Used where the design answers more than the seed's schema
     /// describes (login returns the token at top level *and* under `data`).
@@ -70,9 +67,6 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            // The server implements every method (an unimplemented one still authenticates
-            // before answering 501), so a missing method is a compile error.
-            default_bodies: false,
             response_overrides: vec![(
                 "login".to_string(),
                 "crate::responses::TokenResponse".to_string(),
@@ -663,31 +657,13 @@ pub fn generate(sources: &Sources, options: &Options) -> Result<String> {
             doc_text.push_str(d);
         }
         let doc = doc_attr(&doc_text);
-        let arg_names: Vec<TokenStream> = args
-            .iter()
-            .map(|a| {
-                let s = a.to_string();
-                let name = s.split(':').next().unwrap_or("").trim().to_string();
-                let ident = format_ident!("{}", name);
-                quote!(#ident)
-            })
-            .collect();
         let signature = quote! {
             async fn #fn_name(
                 rqctx: dropshot::RequestContext<Self::Context>,
                 #(#args),*
             ) -> Result<#response, crate::error::ApiError>
         };
-        let body = if options.default_bodies {
-            quote! {
-                {
-                    let _ = (rqctx, #(#arg_names),*);
-                    Err(crate::error::ApiError::not_implemented(#op_id))
-                }
-            }
-        } else {
-            quote!(;)
-        };
+        let body = quote!(;);
         let extension_doc = if op.extension {
             quote!(#[doc = ""] #[doc = " (An extension of ours, described in `spec/extensions.openapi.yaml`.)"])
         } else {
