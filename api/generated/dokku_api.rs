@@ -3596,6 +3596,396 @@ pub mod models {
         }
     }
 }
+impl From<::std::vec::Vec<models::BuilderSetting>>
+for models::GetBuilderSettingsForAppResponse {
+    fn from(data: ::std::vec::Vec<models::BuilderSetting>) -> Self {
+        models::GetBuilderSettingsForAppResponse {
+            data,
+        }
+    }
+}
+impl From<::std::vec::Vec<models::Buildpack>> for models::GetBuildpacksForAppResponse {
+    fn from(data: ::std::vec::Vec<models::Buildpack>) -> Self {
+        models::GetBuildpacksForAppResponse {
+            data,
+        }
+    }
+}
+impl From<::std::vec::Vec<models::Domain>> for models::GetDomainsForAppResponse {
+    fn from(data: ::std::vec::Vec<models::Domain>) -> Self {
+        models::GetDomainsForAppResponse {
+            data,
+        }
+    }
+}
+impl From<::std::vec::Vec<models::Env>> for models::GetEnvForAppResponse {
+    fn from(data: ::std::vec::Vec<models::Env>) -> Self {
+        models::GetEnvForAppResponse {
+            data,
+        }
+    }
+}
+impl From<::std::vec::Vec<models::Formation>> for models::GetFormationsForAppResponse {
+    fn from(data: ::std::vec::Vec<models::Formation>) -> Self {
+        models::GetFormationsForAppResponse {
+            data,
+        }
+    }
+}
+impl From<::std::vec::Vec<models::HttpAuth>> for models::GetHttpAuthForAppResponse {
+    fn from(data: ::std::vec::Vec<models::HttpAuth>) -> Self {
+        models::GetHttpAuthForAppResponse {
+            data,
+        }
+    }
+}
+impl From<::std::vec::Vec<models::HttpAuthIp>> for models::GetHttpAuthIpsForAppResponse {
+    fn from(data: ::std::vec::Vec<models::HttpAuthIp>) -> Self {
+        models::GetHttpAuthIpsForAppResponse {
+            data,
+        }
+    }
+}
+impl From<::std::vec::Vec<models::HttpAuthUser>>
+for models::GetHttpAuthUsersForAppResponse {
+    fn from(data: ::std::vec::Vec<models::HttpAuthUser>) -> Self {
+        models::GetHttpAuthUsersForAppResponse {
+            data,
+        }
+    }
+}
+impl From<::std::vec::Vec<models::Maintenance>>
+for models::GetMaintenanceForAppResponse {
+    fn from(data: ::std::vec::Vec<models::Maintenance>) -> Self {
+        models::GetMaintenanceForAppResponse {
+            data,
+        }
+    }
+}
+impl From<models::LinkServiceToAppBody> for ::std::vec::Vec<models::ServiceLink> {
+    fn from(envelope: models::LinkServiceToAppBody) -> Self {
+        envelope.data
+    }
+}
+impl From<models::UnlinkServiceFromAppBody> for ::std::vec::Vec<models::ServiceLink> {
+    fn from(envelope: models::UnlinkServiceFromAppBody) -> Self {
+        envelope.data
+    }
+}
+impl From<::std::vec::Vec<models::Resource>> for models::GetResourcesForAppResponse {
+    fn from(data: ::std::vec::Vec<models::Resource>) -> Self {
+        models::GetResourcesForAppResponse {
+            data,
+        }
+    }
+}
+impl From<::std::vec::Vec<models::SchedulerSetting>>
+for models::GetSchedulerSettingsForAppResponse {
+    fn from(data: ::std::vec::Vec<models::SchedulerSetting>) -> Self {
+        models::GetSchedulerSettingsForAppResponse {
+            data,
+        }
+    }
+}
+impl From<::std::vec::Vec<models::Service>> for models::GetServicesForAppResponse {
+    fn from(data: ::std::vec::Vec<models::Service>) -> Self {
+        models::GetServicesForAppResponse {
+            data,
+        }
+    }
+}
+impl From<models::App> for models::GetAppByIdResponse {
+    fn from(data: models::App) -> Self {
+        models::GetAppByIdResponse { data }
+    }
+}
+impl crate::body::RequestData for models::UpdateAppBody {
+    type Data = models::App;
+    fn into_data(self) -> Option<models::App> {
+        self.data
+    }
+}
+impl From<models::App> for models::UpdateAppResponse {
+    fn from(data: models::App) -> Self {
+        models::UpdateAppResponse { data }
+    }
+}
+impl From<::std::vec::Vec<models::App>> for models::GetAppsResponse {
+    fn from(data: ::std::vec::Vec<models::App>) -> Self {
+        models::GetAppsResponse { data }
+    }
+}
+impl crate::body::RequestData for models::AddAppBody {
+    type Data = models::App;
+    fn into_data(self) -> Option<models::App> {
+        self.data
+    }
+}
+impl From<models::App> for models::AddAppResponse {
+    fn from(data: models::App) -> Self {
+        models::AddAppResponse { data }
+    }
+}
+impl crate::body::RequestData for models::UpdateBuilderSettingsBody {
+    type Data = models::BuilderSetting;
+    fn into_data(self) -> Option<models::BuilderSetting> {
+        self.data
+    }
+}
+impl From<models::BuilderSetting> for models::UpdateBuilderSettingsResponse {
+    fn from(data: models::BuilderSetting) -> Self {
+        models::UpdateBuilderSettingsResponse {
+            data,
+        }
+    }
+}
+impl From<models::Builder> for models::GetBuilderByIdResponse {
+    fn from(data: models::Builder) -> Self {
+        models::GetBuilderByIdResponse {
+            data,
+        }
+    }
+}
+impl From<::std::vec::Vec<models::Builder>> for models::GetBuildersResponse {
+    fn from(data: ::std::vec::Vec<models::Builder>) -> Self {
+        models::GetBuildersResponse {
+            data,
+        }
+    }
+}
+impl crate::body::RequestData for models::AddBuildpackBody {
+    type Data = models::Buildpack;
+    fn into_data(self) -> Option<models::Buildpack> {
+        self.data
+    }
+}
+impl From<models::Buildpack> for models::AddBuildpackResponse {
+    fn from(data: models::Buildpack) -> Self {
+        models::AddBuildpackResponse {
+            data,
+        }
+    }
+}
+impl From<::std::vec::Vec<models::Datastore>> for models::GetDatastoresResponse {
+    fn from(data: ::std::vec::Vec<models::Datastore>) -> Self {
+        models::GetDatastoresResponse {
+            data,
+        }
+    }
+}
+impl crate::body::RequestData for models::AddDomainBody {
+    type Data = models::Domain;
+    fn into_data(self) -> Option<models::Domain> {
+        self.data
+    }
+}
+impl From<models::Domain> for models::AddDomainResponse {
+    fn from(data: models::Domain) -> Self {
+        models::AddDomainResponse { data }
+    }
+}
+impl crate::body::RequestData for models::AddEnvBody {
+    type Data = models::Env;
+    fn into_data(self) -> Option<models::Env> {
+        self.data
+    }
+}
+impl From<models::Env> for models::AddEnvResponse {
+    fn from(data: models::Env) -> Self {
+        models::AddEnvResponse { data }
+    }
+}
+impl crate::body::RequestData for models::AddFormationBody {
+    type Data = models::Formation;
+    fn into_data(self) -> Option<models::Formation> {
+        self.data
+    }
+}
+impl From<models::Formation> for models::AddFormationResponse {
+    fn from(data: models::Formation) -> Self {
+        models::AddFormationResponse {
+            data,
+        }
+    }
+}
+impl crate::body::RequestData for models::AddHttpAuthIpBody {
+    type Data = models::HttpAuthIp;
+    fn into_data(self) -> Option<models::HttpAuthIp> {
+        self.data
+    }
+}
+impl From<models::HttpAuthIp> for models::AddHttpAuthIpResponse {
+    fn from(data: models::HttpAuthIp) -> Self {
+        models::AddHttpAuthIpResponse {
+            data,
+        }
+    }
+}
+impl crate::body::RequestData for models::UpdateHttpAuthUserBody {
+    type Data = models::HttpAuthUser;
+    fn into_data(self) -> Option<models::HttpAuthUser> {
+        self.data
+    }
+}
+impl From<models::HttpAuthUser> for models::UpdateHttpAuthUserResponse {
+    fn from(data: models::HttpAuthUser) -> Self {
+        models::UpdateHttpAuthUserResponse {
+            data,
+        }
+    }
+}
+impl crate::body::RequestData for models::AddHttpAuthUserBody {
+    type Data = models::HttpAuthUser;
+    fn into_data(self) -> Option<models::HttpAuthUser> {
+        self.data
+    }
+}
+impl From<models::HttpAuthUser> for models::AddHttpAuthUserResponse {
+    fn from(data: models::HttpAuthUser) -> Self {
+        models::AddHttpAuthUserResponse {
+            data,
+        }
+    }
+}
+impl crate::body::RequestData for models::UpdateHttpAuthsBody {
+    type Data = models::HttpAuth;
+    fn into_data(self) -> Option<models::HttpAuth> {
+        self.data
+    }
+}
+impl From<models::HttpAuth> for models::UpdateHttpAuthsResponse {
+    fn from(data: models::HttpAuth) -> Self {
+        models::UpdateHttpAuthsResponse {
+            data,
+        }
+    }
+}
+impl crate::body::RequestData for models::UpdateMaintenancesBody {
+    type Data = models::Maintenance;
+    fn into_data(self) -> Option<models::Maintenance> {
+        self.data
+    }
+}
+impl From<models::Maintenance> for models::UpdateMaintenancesResponse {
+    fn from(data: models::Maintenance) -> Self {
+        models::UpdateMaintenancesResponse {
+            data,
+        }
+    }
+}
+impl From<models::QueueJob> for models::GetQueueJobResponse {
+    fn from(data: models::QueueJob) -> Self {
+        models::GetQueueJobResponse {
+            data,
+        }
+    }
+}
+impl crate::body::RequestData for models::AddResourceBody {
+    type Data = models::Resource;
+    fn into_data(self) -> Option<models::Resource> {
+        self.data
+    }
+}
+impl From<models::Resource> for models::AddResourceResponse {
+    fn from(data: models::Resource) -> Self {
+        models::AddResourceResponse {
+            data,
+        }
+    }
+}
+impl crate::body::RequestData for models::UpdateSchedulerSettingsBody {
+    type Data = models::SchedulerSetting;
+    fn into_data(self) -> Option<models::SchedulerSetting> {
+        self.data
+    }
+}
+impl From<models::SchedulerSetting> for models::UpdateSchedulerSettingsResponse {
+    fn from(data: models::SchedulerSetting) -> Self {
+        models::UpdateSchedulerSettingsResponse {
+            data,
+        }
+    }
+}
+impl From<models::Scheduler> for models::GetSchedulerByIdResponse {
+    fn from(data: models::Scheduler) -> Self {
+        models::GetSchedulerByIdResponse {
+            data,
+        }
+    }
+}
+impl From<::std::vec::Vec<models::Scheduler>> for models::GetSchedulersResponse {
+    fn from(data: ::std::vec::Vec<models::Scheduler>) -> Self {
+        models::GetSchedulersResponse {
+            data,
+        }
+    }
+}
+impl From<models::Service> for models::GetServiceByIdResponse {
+    fn from(data: models::Service) -> Self {
+        models::GetServiceByIdResponse {
+            data,
+        }
+    }
+}
+impl From<::std::vec::Vec<models::Service>> for models::GetServicesResponse {
+    fn from(data: ::std::vec::Vec<models::Service>) -> Self {
+        models::GetServicesResponse {
+            data,
+        }
+    }
+}
+impl crate::body::RequestData for models::AddServiceBody {
+    type Data = models::ServiceCreate;
+    fn into_data(self) -> Option<models::ServiceCreate> {
+        self.data
+    }
+}
+impl From<models::Service> for models::AddServiceResponse {
+    fn from(data: models::Service) -> Self {
+        models::AddServiceResponse { data }
+    }
+}
+impl From<models::SshKey> for models::GetSshKeyByFingerprintIdResponse {
+    fn from(data: models::SshKey) -> Self {
+        models::GetSshKeyByFingerprintIdResponse {
+            data,
+        }
+    }
+}
+impl From<::std::vec::Vec<models::SshKey>> for models::GetSshKeysResponse {
+    fn from(data: ::std::vec::Vec<models::SshKey>) -> Self {
+        models::GetSshKeysResponse { data }
+    }
+}
+impl crate::body::RequestData for models::AddSshKeyBody {
+    type Data = models::SshKey;
+    fn into_data(self) -> Option<models::SshKey> {
+        self.data
+    }
+}
+impl From<models::SshKey> for models::AddSshKeyResponse {
+    fn from(data: models::SshKey) -> Self {
+        models::AddSshKeyResponse { data }
+    }
+}
+impl crate::body::RequestData for models::LoginBody {
+    type Data = models::TokenCreate;
+    fn into_data(self) -> Option<models::TokenCreate> {
+        self.data
+    }
+}
+impl From<models::Health> for models::GetHealthResponse {
+    fn from(data: models::Health) -> Self {
+        models::GetHealthResponse { data }
+    }
+}
+impl From<models::QueueJob> for models::CancelQueueJobResponse {
+    fn from(data: models::QueueJob) -> Self {
+        models::CancelQueueJobResponse {
+            data,
+        }
+    }
+}
 /// Path and query parameters of the operations.
 pub mod params {
     #[allow(unused_imports)]
@@ -3609,6 +3999,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for GetBuilderSettingsForAppPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for GetBuilderSettingsForAppPath {}
     #[doc = concat!(" Path parameters of `", stringify!(get_buildpacks_for_app), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct GetBuildpacksForAppPath {
@@ -3616,6 +4012,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for GetBuildpacksForAppPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for GetBuildpacksForAppPath {}
     #[doc = concat!(" Path parameters of `", stringify!(get_domains_for_app), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct GetDomainsForAppPath {
@@ -3623,6 +4025,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for GetDomainsForAppPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for GetDomainsForAppPath {}
     #[doc = concat!(" Path parameters of `", stringify!(get_env_for_app), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct GetEnvForAppPath {
@@ -3630,6 +4038,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for GetEnvForAppPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for GetEnvForAppPath {}
     #[doc = concat!(" Path parameters of `", stringify!(get_formations_for_app), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct GetFormationsForAppPath {
@@ -3637,6 +4051,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for GetFormationsForAppPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for GetFormationsForAppPath {}
     #[doc = concat!(" Path parameters of `", stringify!(get_http_auth_for_app), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct GetHttpAuthForAppPath {
@@ -3644,6 +4064,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for GetHttpAuthForAppPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for GetHttpAuthForAppPath {}
     #[doc = concat!(
         " Path parameters of `", stringify!(get_http_auth_ips_for_app), "`."
     )]
@@ -3653,6 +4079,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for GetHttpAuthIpsForAppPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for GetHttpAuthIpsForAppPath {}
     #[doc = concat!(
         " Path parameters of `", stringify!(get_http_auth_users_for_app), "`."
     )]
@@ -3662,6 +4094,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for GetHttpAuthUsersForAppPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for GetHttpAuthUsersForAppPath {}
     #[doc = concat!(" Path parameters of `", stringify!(get_maintenance_for_app), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct GetMaintenanceForAppPath {
@@ -3669,6 +4107,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for GetMaintenanceForAppPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for GetMaintenanceForAppPath {}
     #[doc = concat!(" Path parameters of `", stringify!(link_service_to_app), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct LinkServiceToAppPath {
@@ -3676,6 +4120,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for LinkServiceToAppPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for LinkServiceToAppPath {}
     #[doc = concat!(" Path parameters of `", stringify!(unlink_service_from_app), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct UnlinkServiceFromAppPath {
@@ -3683,6 +4133,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for UnlinkServiceFromAppPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for UnlinkServiceFromAppPath {}
     #[doc = concat!(" Path parameters of `", stringify!(get_resources_for_app), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct GetResourcesForAppPath {
@@ -3690,6 +4146,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for GetResourcesForAppPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for GetResourcesForAppPath {}
     #[doc = concat!(
         " Path parameters of `", stringify!(get_scheduler_settings_for_app), "`."
     )]
@@ -3699,6 +4161,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for GetSchedulerSettingsForAppPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for GetSchedulerSettingsForAppPath {}
     #[doc = concat!(" Path parameters of `", stringify!(get_services_for_app), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct GetServicesForAppPath {
@@ -3706,6 +4174,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for GetServicesForAppPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for GetServicesForAppPath {}
     #[doc = concat!(" Query parameters of `", stringify!(get_services_for_app), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct GetServicesForAppQuery {
@@ -3725,6 +4199,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for GetAppByIdPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for GetAppByIdPath {}
     #[doc = concat!(" Path parameters of `", stringify!(update_app), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct UpdateAppPath {
@@ -3732,6 +4212,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for UpdateAppPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for UpdateAppPath {}
     #[doc = concat!(" Path parameters of `", stringify!(delete_app), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct DeleteAppPath {
@@ -3739,6 +4225,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for DeleteAppPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for DeleteAppPath {}
     #[doc = concat!(" Path parameters of `", stringify!(update_builder_settings), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct UpdateBuilderSettingsPath {
@@ -3746,12 +4238,23 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for UpdateBuilderSettingsPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for UpdateBuilderSettingsPath {}
     #[doc = concat!(" Path parameters of `", stringify!(get_builder_by_id), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct GetBuilderByIdPath {
         /// ID of builder to return
         #[serde(rename = "builderId")]
         pub builder_id: String,
+    }
+    impl crate::body::PathParam for GetBuilderByIdPath {
+        fn param(self) -> String {
+            self.builder_id
+        }
     }
     #[doc = concat!(" Path parameters of `", stringify!(delete_buildpack), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
@@ -3760,12 +4263,22 @@ pub mod params {
         #[serde(rename = "buildpackId")]
         pub buildpack_id: String,
     }
+    impl crate::body::PathParam for DeleteBuildpackPath {
+        fn param(self) -> String {
+            self.buildpack_id
+        }
+    }
     #[doc = concat!(" Path parameters of `", stringify!(delete_domain), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct DeleteDomainPath {
         /// Composite primary key delimited by colon consisting of app name and domain name
         #[serde(rename = "domainId")]
         pub domain_id: String,
+    }
+    impl crate::body::PathParam for DeleteDomainPath {
+        fn param(self) -> String {
+            self.domain_id
+        }
     }
     #[doc = concat!(" Path parameters of `", stringify!(delete_env), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
@@ -3774,12 +4287,22 @@ pub mod params {
         #[serde(rename = "envId")]
         pub env_id: String,
     }
+    impl crate::body::PathParam for DeleteEnvPath {
+        fn param(self) -> String {
+            self.env_id
+        }
+    }
     #[doc = concat!(" Path parameters of `", stringify!(delete_formation), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct DeleteFormationPath {
         /// Composite primary key delimited by colon consisting of app name and process type
         #[serde(rename = "formationId")]
         pub formation_id: String,
+    }
+    impl crate::body::PathParam for DeleteFormationPath {
+        fn param(self) -> String {
+            self.formation_id
+        }
     }
     #[doc = concat!(" Path parameters of `", stringify!(delete_http_auth_ip), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
@@ -3788,12 +4311,22 @@ pub mod params {
         #[serde(rename = "httpAuthIPId")]
         pub http_auth_ip_id: String,
     }
+    impl crate::body::PathParam for DeleteHttpAuthIpPath {
+        fn param(self) -> String {
+            self.http_auth_ip_id
+        }
+    }
     #[doc = concat!(" Path parameters of `", stringify!(update_http_auth_user), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct UpdateHttpAuthUserPath {
         /// Composite primary key delimited by colon consisting of app name and ip address
         #[serde(rename = "httpAuthUserId")]
         pub http_auth_user_id: String,
+    }
+    impl crate::body::PathParam for UpdateHttpAuthUserPath {
+        fn param(self) -> String {
+            self.http_auth_user_id
+        }
     }
     #[doc = concat!(" Path parameters of `", stringify!(delete_http_auth_user), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
@@ -3802,6 +4335,11 @@ pub mod params {
         #[serde(rename = "httpAuthUserId")]
         pub http_auth_user_id: String,
     }
+    impl crate::body::PathParam for DeleteHttpAuthUserPath {
+        fn param(self) -> String {
+            self.http_auth_user_id
+        }
+    }
     #[doc = concat!(" Path parameters of `", stringify!(update_http_auths), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct UpdateHttpAuthsPath {
@@ -3809,6 +4347,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for UpdateHttpAuthsPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for UpdateHttpAuthsPath {}
     #[doc = concat!(" Path parameters of `", stringify!(update_maintenances), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct UpdateMaintenancesPath {
@@ -3816,6 +4360,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for UpdateMaintenancesPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for UpdateMaintenancesPath {}
     #[doc = concat!(" Path parameters of `", stringify!(get_queue_job), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct GetQueueJobPath {
@@ -3823,12 +4373,22 @@ pub mod params {
         #[serde(rename = "queueJobId")]
         pub queue_job_id: String,
     }
+    impl crate::body::PathParam for GetQueueJobPath {
+        fn param(self) -> String {
+            self.queue_job_id
+        }
+    }
     #[doc = concat!(" Path parameters of `", stringify!(delete_resource), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct DeleteResourcePath {
         /// Composite primary key delimited by colon consisting of app name, process type, resource type, and resource name
         #[serde(rename = "resourceId")]
         pub resource_id: String,
+    }
+    impl crate::body::PathParam for DeleteResourcePath {
+        fn param(self) -> String {
+            self.resource_id
+        }
     }
     #[doc = concat!(
         " Path parameters of `", stringify!(update_scheduler_settings), "`."
@@ -3839,6 +4399,12 @@ pub mod params {
         #[serde(rename = "appId")]
         pub app_id: String,
     }
+    impl crate::body::PathParam for UpdateSchedulerSettingsPath {
+        fn param(self) -> String {
+            self.app_id
+        }
+    }
+    impl crate::body::AppPath for UpdateSchedulerSettingsPath {}
     #[doc = concat!(" Path parameters of `", stringify!(get_scheduler_by_id), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct GetSchedulerByIdPath {
@@ -3846,12 +4412,22 @@ pub mod params {
         #[serde(rename = "schedulerId")]
         pub scheduler_id: String,
     }
+    impl crate::body::PathParam for GetSchedulerByIdPath {
+        fn param(self) -> String {
+            self.scheduler_id
+        }
+    }
     #[doc = concat!(" Path parameters of `", stringify!(get_service_by_id), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct GetServiceByIdPath {
         /// ID of service to return
         #[serde(rename = "serviceName")]
         pub service_name: String,
+    }
+    impl crate::body::PathParam for GetServiceByIdPath {
+        fn param(self) -> String {
+            self.service_name
+        }
     }
     #[doc = concat!(" Query parameters of `", stringify!(get_service_by_id), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
@@ -3871,6 +4447,11 @@ pub mod params {
         /// ID of service to delete
         #[serde(rename = "serviceName")]
         pub service_name: String,
+    }
+    impl crate::body::PathParam for DeleteServicePath {
+        fn param(self) -> String {
+            self.service_name
+        }
     }
     #[doc = concat!(" Query parameters of `", stringify!(get_services), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
@@ -3893,6 +4474,11 @@ pub mod params {
         #[serde(rename = "sshKeyFingerprintId")]
         pub ssh_key_fingerprint_id: String,
     }
+    impl crate::body::PathParam for GetSshKeyByFingerprintIdPath {
+        fn param(self) -> String {
+            self.ssh_key_fingerprint_id
+        }
+    }
     #[doc = concat!(" Path parameters of `", stringify!(delete_ssh_key), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct DeleteSshKeyPath {
@@ -3900,12 +4486,22 @@ pub mod params {
         #[serde(rename = "sshKeyFingerprintId")]
         pub ssh_key_fingerprint_id: String,
     }
+    impl crate::body::PathParam for DeleteSshKeyPath {
+        fn param(self) -> String {
+            self.ssh_key_fingerprint_id
+        }
+    }
     #[doc = concat!(" Path parameters of `", stringify!(logout), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct LogoutPath {
         /// JWT Access token to invalidate
         #[serde(rename = "tokenId")]
         pub token_id: String,
+    }
+    impl crate::body::PathParam for LogoutPath {
+        fn param(self) -> String {
+            self.token_id
+        }
     }
     #[doc = concat!(" Query parameters of `", stringify!(get_queue_jobs), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
@@ -3935,12 +4531,22 @@ pub mod params {
         #[serde(rename = "queueJobId")]
         pub queue_job_id: String,
     }
+    impl crate::body::PathParam for CancelQueueJobPath {
+        fn param(self) -> String {
+            self.queue_job_id
+        }
+    }
     #[doc = concat!(" Path parameters of `", stringify!(get_queue_job_output), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct GetQueueJobOutputPath {
         /// A queue job id
         #[serde(rename = "queueJobId")]
         pub queue_job_id: String,
+    }
+    impl crate::body::PathParam for GetQueueJobOutputPath {
+        fn param(self) -> String {
+            self.queue_job_id
+        }
     }
     #[doc = concat!(" Header parameters of `", stringify!(get_queue_job_output), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]

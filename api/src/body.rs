@@ -1,4 +1,8 @@
-//! `OptionalBody<T>`: a JSON request body that may be absent.
+//! Request glue: `OptionalBody<T>`, a JSON request body that may be absent, and the traits the
+//! generated models implement for the server's one place of unpacking ([`RequestData`],
+//! [`PathParam`], [`AppPath`]).
+//!
+//! `OptionalBody<T>`:
 //!
 //! dropshot's `TypedBody` requires a body. The seed leaves the link/unlink bodies optional, and
 //! `login` with Basic credentials needs none (`curl -u user:pass -X POST .../tokens`), so those
@@ -12,6 +16,22 @@ use dropshot::{
 };
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
+
+/// A request body whose only member is `data` (implemented by the generated models): the object
+/// to create or change, which the seed does not mark required.
+pub trait RequestData {
+    type Data;
+    fn into_data(self) -> Option<Self::Data>;
+}
+
+/// The path parameters of an operation whose path has one parameter (implemented by the
+/// generated `params`).
+pub trait PathParam {
+    fn param(self) -> String;
+}
+
+/// A [`PathParam`] that is an app's name (`appId`).
+pub trait AppPath: PathParam {}
 
 #[derive(Debug)]
 pub struct OptionalBody<T>(Option<T>);

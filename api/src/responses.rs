@@ -73,10 +73,50 @@ impl TokenResponse {
 }
 
 /// `200` with a `text/event-stream` body (Server-Sent Events), produced as it goes: the output of
-/// a queued job (`getQueueJobOutput`). The server builds the body; this type only states the
-/// status and headers. dropshot documents a hand-built response as `*/*`; the served document
-/// takes the media type from the source document instead.
+/// a queued job (`getQueueJobOutput`). dropshot documents a hand-built response as `*/*`; the
+/// served document takes the media type from the source document instead.
 pub struct HttpResponseEventStream(pub dropshot::Body);
+
+/// One item of a Server-Sent Events stream.
+pub trait ServerSentEvent: Send + Sync + 'static {
+    /// Its wire text: `id:`/`event:`/`data:` lines (or a `:` comment) and the blank line that
+    /// ends it.
+    fn frame(&self) -> String;
+}
+
+impl HttpResponseEventStream {
+    /// The stream of what `events` delivers, frame by frame as it comes; it ends when the sender
+    /// does. A client that goes away drops the body, and with it the receiver.
+    pub fn new<E: ServerSentEvent>(events: tokio::sync::mpsc::Receiver<E>) -> Self {
+        HttpResponseEventStream(dropshot::Body::wrap(EventStream { events, started: false }))
+    }
+}
+
+struct EventStream<E> {
+    events: tokio::sync::mpsc::Receiver<E>,
+    /// The first frame tells EventSource clients how soon to reconnect.
+    started: bool,
+}
+
+impl<E: ServerSentEvent> hyper::body::Body for EventStream<E> {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<bytes::Bytes>, Self::Error>>> {
+        use hyper::body::Frame;
+        if !self.started {
+            self.started = true;
+            let retry = Frame::data(bytes::Bytes::from_static(b"retry: 1000\n\n"));
+            return std::task::Poll::Ready(Some(Ok(retry)));
+        }
+        self.events
+            .poll_recv(cx)
+            .map(|item| item.map(|item| Ok(Frame::data(bytes::Bytes::from(item.frame())))))
+    }
+}
 
 impl dropshot::HttpResponse for HttpResponseEventStream {
     fn to_result(self) -> Result<http::Response<dropshot::Body>, HttpError> {

@@ -59,10 +59,10 @@ pub struct OpContext {
 /// Runs one authenticated operation: checks the bearer credentials, builds the [`OpContext`],
 /// and runs `f` with it. Every operation but `login`, `logout` and the public reads goes through
 /// here, so authentication cannot be forgotten and the app layer never sees dropshot.
-pub async fn op<T>(
+pub async fn op<T, E: Into<ApiError>>(
     rqctx: &RequestContext<Arc<ApiContext>>,
     auth: BearerAuth,
-    f: impl AsyncFnOnce(&OpContext) -> Result<T, ApiError>,
+    f: impl AsyncFnOnce(&OpContext) -> Result<T, E>,
 ) -> Result<T, ApiError> {
     let ctx = rqctx.context();
     let actor = ctx.auth.authenticate(&auth.0).await?;
@@ -79,7 +79,7 @@ pub async fn op<T>(
         host: ctx.host.clone(),
         jobs: ctx.jobs.clone(),
     };
-    f(&opctx).await
+    f(&opctx).await.map_err(Into::into)
 }
 
 /// The client's address: the one the front layer vouches for, else the socket peer (a request

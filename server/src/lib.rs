@@ -23,6 +23,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod front;
+pub mod health;
 pub mod host;
 pub mod http_entrypoints;
 pub mod ids;

@@ -84,8 +84,7 @@ pub async fn add_buildpack(
 /// `deleteBuildpack` (`app:buildpack`).
 pub async fn delete_buildpack(
     opctx: &OpContext,
-    app: &AppName,
-    value: &BuildpackUrl,
+    (app, value): &(AppName, BuildpackUrl),
 ) -> Result<Enqueued, AppError> {
     let ((), job) = change_then_apply(opctx, app, ApplyAction::Rebuild, async |lock| {
         let present = current(opctx, app).await?;

@@ -117,8 +117,7 @@ pub async fn add_domain(opctx: &OpContext, data: Domain) -> Result<Domain, AppEr
 /// outside the API can be deleted through it.
 pub async fn delete_domain(
     opctx: &OpContext,
-    app: &AppName,
-    name: &DomainName,
+    (app, name): &(AppName, DomainName),
 ) -> Result<(), AppError> {
     let lock = opctx.host.lock(LockKey::App(app.clone())).await;
     let current = vhosts(opctx, app).await?;

@@ -79,8 +79,7 @@ pub async fn add_env(opctx: &OpContext, data: Env) -> Result<(Env, Enqueued), Ap
 /// `deleteEnv` (`app:KEY`).
 pub async fn delete_env(
     opctx: &OpContext,
-    app: &AppName,
-    key: &EnvKey,
+    (app, key): &(AppName, EnvKey),
 ) -> Result<Enqueued, AppError> {
     let ((), job) = change_then_apply(opctx, app, ApplyAction::Restart, async |lock| {
         if !export(opctx, app).await?.contains_key(key.as_str()) {

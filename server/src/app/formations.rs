@@ -146,8 +146,7 @@ pub async fn add_formation(
 /// `deleteFormation` (`app:type`): scales the type to 0 and queues the restart.
 pub async fn delete_formation(
     opctx: &OpContext,
-    app: &AppName,
-    process_type: &ProcessType,
+    (app, process_type): &(AppName, ProcessType),
 ) -> Result<Enqueued, AppError> {
     let ((), job) = change_then_apply(opctx, app, ApplyAction::Restart, async |lock| {
         if !scales(opctx, app).await?.iter().any(|s| process_type == s.process_type.as_str()) {

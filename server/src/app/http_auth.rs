@@ -150,8 +150,7 @@ pub async fn add_http_auth_ip(opctx: &OpContext, data: HttpAuthIp) -> Result<Htt
 /// `deleteHttpAuthIp` (`app:ip`).
 pub async fn delete_http_auth_ip(
     opctx: &OpContext,
-    app: &AppName,
-    ip: &AllowedIp,
+    (app, ip): &(AppName, AllowedIp),
 ) -> Result<(), AppError> {
     change_ip(opctx, app, ip, false).await
 }
@@ -224,8 +223,7 @@ pub async fn add_http_auth_user(
 /// names the user; a body naming another one would be a rename (403).
 pub async fn update_http_auth_user(
     opctx: &OpContext,
-    app: &AppName,
-    name: &HttpAuthUsername,
+    (app, name): &(AppName, HttpAuthUsername),
     data: HttpAuthUser,
 ) -> Result<HttpAuthUser, AppError> {
     let what = IdRule::Update { what: "HTTP auth user" };
@@ -249,8 +247,7 @@ pub async fn update_http_auth_user(
 /// `deleteHttpAuthUser` (`app:user`).
 pub async fn delete_http_auth_user(
     opctx: &OpContext,
-    app: &AppName,
-    name: &HttpAuthUsername,
+    (app, name): &(AppName, HttpAuthUsername),
 ) -> Result<(), AppError> {
     let lock = opctx.host.lock(LockKey::App(app.clone())).await;
     let before = report(opctx, app).await?;

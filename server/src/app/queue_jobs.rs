@@ -10,6 +10,7 @@ use dokku_pro_api::models::{
     QueueJobAttributesState, QueueJobType,
 };
 use dokku_pro_api::params::GetQueueJobsQuery;
+use dokku_pro_api::responses::ServerSentEvent;
 use tokio::sync::mpsc;
 
 use super::{AppError, OpContext};
@@ -168,9 +169,47 @@ fn not_found(id: JobId) -> AppError {
     AppError::NotFound(format!("queue job {id} does not exist"))
 }
 
+/// A job's events as Server-Sent Events. Output lines never contain a newline and status data is
+/// one line of JSON, so every event has exactly one `data:` line.
+impl ServerSentEvent for FollowItem {
+    fn frame(&self) -> String {
+        match self {
+            FollowItem::Event(event) => {
+                let data = event.data.replace(['\r', '\n'], " ");
+                format!("id: {}\nevent: {}\ndata: {data}\n\n", event.seq, event.kind.as_str())
+            }
+            FollowItem::End(state) => {
+                format!("event: end\ndata: {}\n\n", serde_json::json!({"state": state.as_str()}))
+            }
+            FollowItem::KeepAlive => ": keep-alive\n\n".to_string(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frames_are_server_sent_events() {
+        use crate::jobs::{EventKind, JobEvent};
+        let event = JobEvent {
+            seq: 3,
+            kind: EventKind::Stdout,
+            attempt: Some(1),
+            data: "-----> Building app".into(),
+            at_ms: 0,
+        };
+        assert_eq!(
+            FollowItem::Event(event).frame(),
+            "id: 3\nevent: stdout\ndata: -----> Building app\n\n"
+        );
+        assert_eq!(
+            FollowItem::End(JobState::Failed).frame(),
+            "event: end\ndata: {\"state\":\"failed\"}\n\n"
+        );
+        assert_eq!(FollowItem::KeepAlive.frame(), ": keep-alive\n\n");
+    }
 
     #[test]
     fn ids_are_digits() {

@@ -364,6 +364,7 @@ fn typed_response(
     overrides: &BTreeMap<&str, &str>,
     types: &mut TypeSpace,
     header_types: &mut HeaderTypes,
+    envelopes: &mut Vec<typify::TypeId>,
 ) -> Result<TokenStream> {
     let type_base = pascal_case(&op.id);
     let body_ty = match overrides.get(op.id.as_str()) {
@@ -378,6 +379,7 @@ fn typed_response(
                     &to_schemars(&schema)?,
                     Some(format!("{type_base}Response")),
                 )?;
+                envelopes.push(id.clone());
                 Some(types.get_type(&id)?.ident())
             }
             None => None,
@@ -435,6 +437,58 @@ fn typed_response(
     Ok(response)
 }
 
+/// The glue of envelopes that hold nothing but `data`, so that handlers need not name them: a
+/// response envelope is `From` its data, a request body gives up its optional data through
+/// `crate::body::RequestData`, and a list body (link and unlink) converts into its list.
+fn envelope_impls(types: &TypeSpace, envelopes: &[typify::TypeId]) -> Result<Vec<TokenStream>> {
+    let mut impls = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for id in envelopes {
+        let ty = types.get_type(id)?;
+        let typify::TypeDetails::Struct(details) = ty.details() else { continue };
+        let props: Vec<_> = details.properties_info().collect();
+        let [prop] = props.as_slice() else { continue };
+        if prop.name != "data" {
+            continue;
+        }
+        let envelope = ty.ident();
+        if !seen.insert(envelope.to_string()) {
+            continue;
+        }
+        let data_type = types.get_type(&prop.type_id)?;
+        if prop.required {
+            let data = data_type.ident();
+            impls.push(quote! {
+                impl From<#data> for #envelope {
+                    fn from(data: #data) -> Self {
+                        #envelope { data }
+                    }
+                }
+            });
+        } else if let typify::TypeDetails::Vec(_) = data_type.details() {
+            let data = data_type.ident();
+            impls.push(quote! {
+                impl From<#envelope> for #data {
+                    fn from(envelope: #envelope) -> Self {
+                        envelope.data
+                    }
+                }
+            });
+        } else if let typify::TypeDetails::Option(inner) = data_type.details() {
+            let data = types.get_type(&inner)?.ident();
+            impls.push(quote! {
+                impl crate::body::RequestData for #envelope {
+                    type Data = #data;
+                    fn into_data(self) -> Option<#data> {
+                        self.data
+                    }
+                }
+            });
+        }
+    }
+    Ok(impls)
+}
+
 /// Generates the Rust source of the contract: models, parameters, headers and the API trait.
 pub fn generate(sources: &Sources, options: &Options) -> Result<String> {
     let merged = merged_document(sources)?;
@@ -481,6 +535,7 @@ pub fn generate(sources: &Sources, options: &Options) -> Result<String> {
 
     let mut params_items = Vec::new();
     let mut header_types: HeaderTypes = BTreeMap::new();
+    let mut envelopes: Vec<typify::TypeId> = Vec::new();
     let mut methods = Vec::new();
     let mut optional_body_ops: Vec<String> = Vec::new();
     let mut all_tags: BTreeMap<String, String> = BTreeMap::new();
@@ -539,6 +594,21 @@ pub fn generate(sources: &Sources, options: &Options) -> Result<String> {
                 #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
                 pub struct #name { #(#fields)* }
             });
+            // The paths with one parameter, and among them those that name an app
+            // (`/apps/{appId}/...`, `/httpAuths/{appId}`).
+            if let [only] = path_params.as_slice() {
+                let field = format_ident!("{}", snake_case(&only.name));
+                params_items.push(quote! {
+                    impl crate::body::PathParam for #name {
+                        fn param(self) -> String {
+                            self.#field
+                        }
+                    }
+                });
+                if only.name == "appId" {
+                    params_items.push(quote!(impl crate::body::AppPath for #name {}));
+                }
+            }
             args.push(quote!(path: dropshot::Path<params::#name>));
         }
         if !query_params.is_empty() {
@@ -621,6 +691,7 @@ pub fn generate(sources: &Sources, options: &Options) -> Result<String> {
             let id = types
                 .add_type_with_name(&to_schemars(&schema)?, Some(format!("{type_base}Body")))?;
             let ty = types.get_type(&id)?.ident();
+            envelopes.push(id.clone());
             if body.required && !options.optional_bodies.contains(&op.id) {
                 args.push(quote!(body: dropshot::TypedBody<#ty>));
             } else {
@@ -640,7 +711,14 @@ pub fn generate(sources: &Sources, options: &Options) -> Result<String> {
                 );
                 syn::parse_str::<syn::Type>(path)?.into_token_stream()
             }
-            None => typed_response(op, &success, &overrides, &mut types, &mut header_types)?,
+            None => typed_response(
+                op,
+                &success,
+                &overrides,
+                &mut types,
+                &mut header_types,
+                &mut envelopes,
+            )?,
         };
 
         // The endpoint attribute and the doc comment.
@@ -685,12 +763,15 @@ pub fn generate(sources: &Sources, options: &Options) -> Result<String> {
         .map(|(name, description)| quote!(#name = { description = #description }))
         .collect();
     let models = types.to_stream();
+    let envelope_impls = envelope_impls(&types, &envelopes)?;
     let header_items: Vec<&TokenStream> = header_types.values().map(|(item, _)| item).collect();
     let file = quote! {
         /// The spec's schemas and the request/response envelopes of its operations (typify).
         pub mod models {
             #models
         }
+
+        #(#envelope_impls)*
 
         /// Path and query parameters of the operations.
         pub mod params {
