@@ -939,6 +939,12 @@ pub use handler::FreeformBody;
 pub use handler::HttpCodedResponse;
 pub use handler::HttpResponse;
 pub use handler::HttpResponseAccepted;
+// dokku-pro-api patch: `HttpResponseContent` (and the `ApiSchemaGenerator` its
+// `content_metadata` returns) nameable, so that an error type can build its
+// own response (to add headers and extensions) rather than take the blanket
+// implementation for `Serialize + JsonSchema` types.
+pub use api_description::ApiSchemaGenerator;
+pub use handler::HttpResponseContent;
 pub use handler::HttpResponseCreated;
 pub use handler::HttpResponseDeleted;
 pub use handler::HttpResponseError;
@@ -971,6 +977,9 @@ pub use pagination::ResultsPage;
 pub use pagination::WhichPage;
 pub use server::BuildError;
 pub use server::ServerBuilder;
+// dokku-pro-api patch: the listener-free server (`ServerBuilder::build_service`).
+pub use server::ServerRequestHandler;
+pub use server::ServerService;
 pub use server::ServerContext;
 pub use server::ShutdownWaitFuture;
 pub use server::{HttpServer, HttpServerStarter};

@@ -188,6 +188,39 @@ impl<C: ServerContext> HttpServerStarter<C> {
             BuildError::generic_system(e, "getting local TCP address")
         })?;
 
+        // dokku-pro-api patch: the server's state is built by `new_state`, which
+        // `ServerBuilder::build_service` shares.
+        let (app_state, handler_waitgroup) = Self::new_state(
+            config,
+            api,
+            private,
+            log,
+            tls,
+            version_policy,
+            local_addr,
+        )?;
+        let tls_acceptor = app_state.tls_acceptor.clone();
+        let http_acceptor = HttpAcceptor { tcp, log: app_state.log.clone() };
+
+        Ok(HttpServerStarter {
+            app_state,
+            local_addr,
+            handler_waitgroup,
+            http_acceptor,
+            tls_acceptor,
+        })
+    }
+
+    // dokku-pro-api patch: everything `new_internal` did after binding, split out.
+    fn new_state(
+        config: &ConfigDropshot,
+        api: ApiDescription<C>,
+        private: C,
+        log: &Logger,
+        tls: Option<ConfigTls>,
+        version_policy: VersionPolicy,
+        local_addr: SocketAddr,
+    ) -> Result<(Arc<DropshotState<C>>, WaitGroup), BuildError> {
         let log = log.new(o!("local_addr" => local_addr));
 
         let server_config = ServerConfig {
@@ -237,15 +270,7 @@ impl<C: ServerContext> HttpServerStarter<C> {
             );
         }
 
-        let http_acceptor = HttpAcceptor { tcp, log: log.clone() };
-
-        Ok(HttpServerStarter {
-            app_state,
-            local_addr,
-            handler_waitgroup,
-            http_acceptor,
-            tls_acceptor,
-        })
+        Ok((app_state, handler_waitgroup))
     }
 
     pub fn start(self) -> HttpServer<C> {
@@ -746,7 +771,8 @@ impl<C: ServerContext> FusedFuture for HttpServer<C> {
 async fn http_request_handle_wrap<C: ServerContext>(
     server: Arc<DropshotState<C>>,
     remote_addr: SocketAddr,
-    request: Request<hyper::body::Incoming>,
+    // dokku-pro-api patch: any body (see `ServerRequestHandler`'s `Service`).
+    request: Request<crate::Body>,
 ) -> Result<Response<Body>, GenericError> {
     // This extra level of indirection makes error handling much more
     // straightforward, since the request handling code can simply return early
@@ -903,7 +929,8 @@ async fn http_request_handle_wrap<C: ServerContext>(
 #[allow(clippy::result_large_err)]
 async fn http_request_handle<C: ServerContext>(
     server: Arc<DropshotState<C>>,
-    request: Request<hyper::body::Incoming>,
+    // dokku-pro-api patch: any body, already wrapped by the caller.
+    request: Request<crate::Body>,
     request_id: &str,
     request_log: Logger,
     remote_addr: std::net::SocketAddr,
@@ -914,7 +941,6 @@ async fn http_request_handle<C: ServerContext>(
     // TODO-hardening: add a request read timeout as well so that we don't allow
     // this to take forever.
     // TODO-correctness: Do we need to dump the body on errors?
-    let request = request.map(crate::Body::wrap);
     let method = request.method().clone();
     let uri = request.uri();
     let found_version =
@@ -1085,19 +1111,58 @@ impl<C: ServerContext> ServerRequestHandler<C> {
     }
 }
 
-impl<C: ServerContext> Service<Request<hyper::body::Incoming>>
-    for ServerRequestHandler<C>
+// dokku-pro-api patch: generic over the request body (was `Incoming` only), so
+// that a caller wrapping this service can hand on a body it has read itself.
+impl<C: ServerContext, B> Service<Request<B>> for ServerRequestHandler<C>
+where
+    B: hyper::body::Body<Data = hyper::body::Bytes> + Send + Sync + 'static,
+    B::Error: Into<GenericError>,
 {
     type Response = Response<Body>;
     type Error = GenericError;
     type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
 
-    fn call(&self, req: Request<hyper::body::Incoming>) -> Self::Future {
+    fn call(&self, req: Request<B>) -> Self::Future {
         Box::pin(http_request_handle_wrap(
             Arc::clone(&self.server),
             self.remote_addr,
-            req,
+            req.map(crate::Body::wrap),
         ))
+    }
+}
+
+// dokku-pro-api patch: a server's request handling without its listener, for a
+// caller that runs its own accept loop and hyper connections (timeouts,
+// connection limits) and calls `request_handler` for each connection.
+/// The request handling of a server built by
+/// [`ServerBuilder::build_service`], without a listener.
+pub struct ServerService<C: ServerContext> {
+    app_state: Arc<DropshotState<C>>,
+    handler_waitgroup: WaitGroup,
+}
+
+impl<C: ServerContext> ServerService<C> {
+    /// The hyper service for the requests of one connection from
+    /// `remote_addr`.
+    pub fn request_handler(
+        &self,
+        remote_addr: SocketAddr,
+    ) -> ServerRequestHandler<C> {
+        ServerRequestHandler::new(Arc::clone(&self.app_state), remote_addr)
+    }
+
+    /// The caller-specific state handed to every handler.
+    pub fn app_private(&self) -> &C {
+        &self.app_state.private
+    }
+
+    /// Waits for every handler still running, including detached ones whose
+    /// client is gone.  Completes once every `request_handler` has been
+    /// dropped and those handlers have finished.
+    pub async fn wait_for_handlers(self) {
+        let ServerService { app_state, handler_waitgroup } = self;
+        mem::drop(app_state);
+        handler_waitgroup.wait().await;
     }
 }
 
@@ -1240,6 +1305,31 @@ impl<C: ServerContext> ServerBuilder<C> {
             self.tls,
             self.version_policy,
         )
+    }
+
+    // dokku-pro-api patch: the server without a listener (see `ServerService`).
+    /// Build the request handling of the server without binding a listener:
+    /// the caller accepts connections itself, on `local_addr`, and serves
+    /// each with [`ServerService::request_handler`].  `config.bind_address`
+    /// and the TLS configuration are not used.
+    ///
+    /// # Errors
+    ///
+    /// As [`ServerBuilder::build_starter()`], except that nothing is bound.
+    pub fn build_service(
+        self,
+        local_addr: SocketAddr,
+    ) -> Result<ServerService<C>, BuildError> {
+        let (app_state, handler_waitgroup) = HttpServerStarter::new_state(
+            &self.config,
+            self.api.0,
+            self.private,
+            &self.log,
+            None,
+            self.version_policy,
+            local_addr,
+        )?;
+        Ok(ServerService { app_state, handler_waitgroup })
     }
 }
 
