@@ -4,11 +4,15 @@
 //! dropshot turns extractor failures (bad JSON, wrong content type, bad path or query value,
 //! oversized body) into `HttpError`s and hands them to `From<HttpError>`, so those come back in the
 //! envelope too. Router-level errors (unknown route, wrong method) never reach this type; the
-//! server's front layer reshapes them.
+//! server's front door reshapes them.
+//!
+//! `ApiError` builds its own response (rather than taking dropshot's for any `Serialize` type) so
+//! that the response also carries what the body does not: `Retry-After`, and an [`ErrorCause`]
+//! in its extensions for the server's log.
 
 use std::fmt;
 
-use dropshot::{ErrorStatusCode, HttpError};
+use dropshot::{ErrorStatusCode, HttpError, HttpResponseContent};
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -40,6 +44,12 @@ pub struct ErrorMeta {
 pub struct ErrorEnvelope {
     pub errors: Vec<ErrorObject>,
 }
+
+/// In the extensions of every response built from an [`ApiError`]: what the server log says
+/// about it, the internal cause for a 5xx whose body shows only a generic title, else the title.
+/// A response that has it carries the envelope already.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorCause(pub String);
 
 /// An error response: a status and the envelope that carries it.
 #[derive(Clone, Debug)]
@@ -74,7 +84,7 @@ impl ApiError {
         e
     }
 
-    /// Adds `meta.retry_after` (the front layer turns it into a `Retry-After` header).
+    /// Adds `meta.retry_after`, also sent as the `Retry-After` header.
     pub fn with_retry_after(mut self, seconds: u64) -> ApiError {
         for e in &mut self.envelope.errors {
             e.meta = Some(ErrorMeta { retry_after: seconds });
@@ -94,6 +104,11 @@ impl ApiError {
     pub fn title(&self) -> &str {
         self.envelope.errors.first().map(|e| e.title.as_str()).unwrap_or("")
     }
+
+    /// The first error's `meta.retry_after`.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.envelope.errors.first()?.meta.as_ref().map(|m| m.retry_after)
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -107,28 +122,40 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-impl Serialize for ApiError {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.envelope.serialize(serializer)
+impl HttpResponseContent for ApiError {
+    fn to_response(
+        self,
+        builder: http::response::Builder,
+    ) -> Result<http::Response<dropshot::Body>, HttpError> {
+        let body = serde_json::to_string(&self.envelope)
+            .map_err(|e| HttpError::for_internal_error(e.to_string()))?;
+        let mut builder = builder.header(http::header::CONTENT_TYPE, dropshot::CONTENT_TYPE_JSON);
+        if let Some(seconds) = self.retry_after() {
+            builder = builder.header(http::header::RETRY_AFTER, seconds);
+        }
+        let cause = match self.internal {
+            Some(cause) => cause,
+            None => self.title().to_string(),
+        };
+        Ok(builder.extension(ErrorCause(cause)).body(body.into())?)
     }
-}
 
-impl JsonSchema for ApiError {
-    fn schema_name() -> String {
-        ErrorEnvelope::schema_name()
-    }
-
-    fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
-        ErrorEnvelope::json_schema(generator)
+    /// The envelope's schema (`ErrorResponse`), as dropshot would give it.
+    fn content_metadata() -> Option<dropshot::ApiSchemaGenerator> {
+        ErrorEnvelope::content_metadata()
     }
 }
 
 impl From<HttpError> for ApiError {
     fn from(error: HttpError) -> ApiError {
-        // A server error's external message is generic on purpose; keep it that way.
+        // A server error's external message is generic on purpose; keep it that way, and its
+        // internal one for the log.
         let title = error.external_message.clone();
         let mut out = ApiError::new(error.status_code.as_u16(), title);
         out.status = error.status_code;
+        if error.status_code.is_server_error() {
+            out.internal = Some(error.internal_message);
+        }
         out
     }
 }
@@ -143,26 +170,56 @@ impl dropshot::HttpResponseError for ApiError {
 mod tests {
     use super::*;
 
-    #[test]
-    fn serializes_as_the_envelope() {
-        let e = ApiError::new(404, "App node-js-app does not exist");
-        assert_eq!(
-            serde_json::to_value(&e).unwrap(),
-            serde_json::json!({"errors":[{"status":404,"title":"App node-js-app does not exist"}]})
-        );
-        assert_eq!(e.to_string(), "404: App node-js-app does not exist");
+    /// The response dropshot sends for `e`: its head and its body as JSON.
+    fn respond(e: ApiError) -> (http::response::Parts, serde_json::Value) {
+        let status = e.status().as_status();
+        let response = e.to_response(http::Response::builder().status(status)).unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes =
+            futures::executor::block_on(http_body_util::BodyExt::collect(body)).unwrap().to_bytes();
+        (parts, serde_json::from_slice(&bytes).unwrap())
     }
 
     #[test]
-    fn internal_causes_stay_out_of_the_body_and_retry_after_goes_in() {
-        let e = ApiError::internal("database is locked");
-        assert!(!serde_json::to_string(&e).unwrap().contains("locked"));
-        assert_eq!(e.to_string(), "500: database is locked");
-        let e = ApiError::new(429, "slow down").with_retry_after(30);
+    fn responds_with_the_envelope() {
+        let e = ApiError::new(404, "App node-js-app does not exist");
+        assert_eq!(e.to_string(), "404: App node-js-app does not exist");
+        let (parts, body) = respond(e);
         assert_eq!(
-            serde_json::to_value(&e).unwrap(),
+            body,
+            serde_json::json!({"errors":[{"status":404,"title":"App node-js-app does not exist"}]})
+        );
+        assert_eq!(parts.status, 404);
+        assert_eq!(parts.headers[http::header::CONTENT_TYPE], "application/json");
+        assert!(parts.headers.get(http::header::RETRY_AFTER).is_none());
+        assert_eq!(
+            parts.extensions.get::<ErrorCause>(),
+            Some(&ErrorCause("App node-js-app does not exist".into()))
+        );
+    }
+
+    #[test]
+    fn internal_causes_stay_out_of_the_body_and_go_to_the_extensions() {
+        let e = ApiError::internal("database or disk is full");
+        assert_eq!(e.to_string(), "500: database or disk is full");
+        let (parts, body) = respond(e);
+        assert!(!body.to_string().contains("full"), "{body}");
+        assert_eq!(
+            parts.extensions.get::<ErrorCause>(),
+            Some(&ErrorCause("database or disk is full".into()))
+        );
+    }
+
+    #[test]
+    fn retry_after_goes_in_the_envelope_and_the_header() {
+        let e = ApiError::new(429, "slow down").with_retry_after(30);
+        assert_eq!(e.retry_after(), Some(30));
+        let (parts, body) = respond(e);
+        assert_eq!(
+            body,
             serde_json::json!({"errors":[{"status":429,"title":"slow down","meta":{"retry_after":30}}]})
         );
+        assert_eq!(parts.headers[http::header::RETRY_AFTER], "30");
     }
 
     #[test]

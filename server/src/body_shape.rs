@@ -1,4 +1,5 @@
-//! JSON request bodies checked before dropshot parses them (the front layer calls [`check`]).
+//! JSON request bodies checked before dropshot parses them (the front door calls
+//! [`BodyShapes::check`]).
 //!
 //! dropshot 0.18 parses a body with `serde_json::Deserializer::from_slice` and never calls
 //! `end()`, so anything after the first JSON value is ignored (`{"data":{"id":"a"}};reboot`
@@ -13,6 +14,10 @@
 //!
 //! Everything else (scalar types, enums, required fields) is left to dropshot and the app layer,
 //! whose messages say more.
+//!
+//! The operation is found the way dropshot's router finds it, on the decoded path
+//! ([`route_segments`]) and the method in upper case: matching anything else (the raw path, say)
+//! would let `POST /@api/%65nvs` or `post /@api/envs` reach the operation unchecked.
 
 use http::Method;
 use serde_json::Value;
@@ -53,33 +58,32 @@ impl BodyShapes {
         BodyShapes { doc, routes }
     }
 
-    /// The request schema for `method path`, preferring literal segments over parameters, as
-    /// the router does.
-    fn schema(&self, method: &Method, path: &str) -> Option<&Value> {
-        let wanted: Vec<&str> = segments(path).collect();
+    /// The request schema for `method` on the path of `segments` ([`route_segments`]),
+    /// preferring literal segments over parameters, as the router does.
+    fn schema(&self, method: &Method, segments: &[String]) -> Option<&Value> {
         self.routes
             .iter()
             .filter(|r| {
-                r.method == method
-                    && r.segments.len() == wanted.len()
+                r.method.as_str().eq_ignore_ascii_case(method.as_str())
+                    && r.segments.len() == segments.len()
                     && r.segments
                         .iter()
-                        .zip(&wanted)
-                        .all(|(s, w)| s.as_deref().is_none_or(|s| s == *w))
+                        .zip(segments)
+                        .all(|(s, w)| s.as_deref().is_none_or(|s| s == w))
             })
             .min_by_key(|r| r.segments.iter().filter(|s| s.is_none()).count())
             .map(|r| &r.schema)
     }
 
-    /// Whether a body sent to `method path` needs checking (the operation takes a body).
-    pub fn applies(&self, method: &Method, path: &str) -> bool {
-        self.schema(method, path).is_some()
+    /// Whether a body sent to `method` on `segments` needs checking (the operation takes one).
+    pub fn applies(&self, method: &Method, segments: &[String]) -> bool {
+        self.schema(method, segments).is_some()
     }
 
-    /// Checks a JSON body sent to `method path`; the error is the title of a 400. A blank body
-    /// is left to the operation (some take none).
-    pub fn check(&self, method: &Method, path: &str, body: &[u8]) -> Result<(), String> {
-        let Some(schema) = self.schema(method, path) else { return Ok(()) };
+    /// Checks a JSON body sent to `method` on `segments`; the error is the title of a 400. A
+    /// blank body is left to the operation (some take none).
+    pub fn check(&self, method: &Method, segments: &[String], body: &[u8]) -> Result<(), String> {
+        let Some(schema) = self.schema(method, segments) else { return Ok(()) };
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
@@ -93,6 +97,21 @@ impl BodyShapes {
 /// The non-empty segments of a path (the router skips empty ones, so `/apps//x` is `/apps/x`).
 fn segments(path: &str) -> impl Iterator<Item = &str> {
     path.split('?').next().unwrap_or_default().split('/').filter(|s| !s.is_empty())
+}
+
+/// The segments of a request path as dropshot's router sees them: split on `/`, empty ones
+/// skipped, each percent-decoded (so `%2F` stays inside its segment). `None` where the router
+/// answers 400 itself: a dot-segment, or a segment that does not decode to UTF-8.
+pub fn route_segments(path: &str) -> Option<Vec<String>> {
+    segments(path)
+        .map(|segment| match segment {
+            "." | ".." => None,
+            _ => percent_encoding::percent_decode_str(segment)
+                .decode_utf8()
+                .ok()
+                .map(|s| s.into_owned()),
+        })
+        .collect()
 }
 
 /// Checks that objects and arrays in `value` sit where `schema` has them.
@@ -183,42 +202,73 @@ mod tests {
         BodyShapes::from_openapi(dokku_pro_api::openapi::document())
     }
 
+    /// Shorthands that take a raw request path, as a client sends it.
+    impl BodyShapes {
+        fn applies_to(&self, method: &Method, path: &str) -> bool {
+            self.applies(method, &route_segments(path).expect("a routable path"))
+        }
+
+        fn check_at(&self, method: &Method, path: &str, body: &[u8]) -> Result<(), String> {
+            self.check(method, &route_segments(path).expect("a routable path"), body)
+        }
+    }
+
     #[test]
     fn every_operation_with_a_body_is_found() {
         let s = shapes();
-        assert!(s.applies(&Method::POST, "/@api/apps"));
-        assert!(s.applies(&Method::PATCH, "/@api/apps/node-js-app"));
-        assert!(s.applies(&Method::PATCH, "/@api/apps//node-js-app"));
-        assert!(s.applies(&Method::DELETE, "/@api/apps/a/relationships/services"));
-        assert!(s.applies(&Method::POST, "/@api/tokens"));
-        assert!(!s.applies(&Method::GET, "/@api/apps/node-js-app"));
-        assert!(!s.applies(&Method::DELETE, "/@api/apps/node-js-app"));
+        assert!(s.applies_to(&Method::POST, "/@api/apps"));
+        assert!(s.applies_to(&Method::PATCH, "/@api/apps/node-js-app"));
+        assert!(s.applies_to(&Method::PATCH, "/@api/apps//node-js-app"));
+        assert!(s.applies_to(&Method::DELETE, "/@api/apps/a/relationships/services"));
+        assert!(s.applies_to(&Method::POST, "/@api/tokens"));
+        assert!(!s.applies_to(&Method::GET, "/@api/apps/node-js-app"));
+        assert!(!s.applies_to(&Method::DELETE, "/@api/apps/node-js-app"));
+    }
+
+    #[test]
+    fn operations_are_found_on_the_decoded_path_and_any_method_case() {
+        let s = shapes();
+        let array = br#"{"data":{"attributes":["a","K","V"]}}"#;
+        for path in ["/@api/%65nvs", "/%40api/envs", "/@api/envs/", "//@api//e%6Evs"] {
+            assert!(s.applies_to(&Method::POST, path), "{path}");
+            assert!(s.check_at(&Method::POST, path, array).is_err(), "{path}");
+        }
+        let lower: Method = "post".parse().unwrap();
+        assert!(s.check_at(&lower, "/@api/envs", array).is_err());
+        // A `%2F` stays inside its segment, as the router has it: no such operation.
+        assert!(!s.applies_to(&Method::POST, "/@api%2Fenvs"));
+        assert_eq!(route_segments("/@api/apps/%C3%28"), None);
+        assert_eq!(route_segments("/@api/apps/../envs"), None);
+        assert_eq!(
+            route_segments("/@api/apps/a%2Fb?x=1"),
+            Some(vec!["@api".to_string(), "apps".into(), "a/b".into()])
+        );
     }
 
     #[test]
     fn one_json_value_only() {
         let s = shapes();
         let ok = br#"{"data":{"type":"apps","id":"a"}}"#;
-        assert_eq!(s.check(&Method::POST, "/@api/apps", ok), Ok(()));
-        assert_eq!(s.check(&Method::POST, "/@api/apps", b" \n"), Ok(()));
+        assert_eq!(s.check_at(&Method::POST, "/@api/apps", ok), Ok(()));
+        assert_eq!(s.check_at(&Method::POST, "/@api/apps", b" \n"), Ok(()));
         for bad in [
             &br#"{"data":{"id":"a"}};reboot"#[..],
             br#"{"data":{"id":"a"}}{"data":{"id":"b"}}"#,
             br#"{"data":"#,
             b"\xff",
         ] {
-            let e = s.check(&Method::POST, "/@api/apps", bad).unwrap_err();
+            let e = s.check_at(&Method::POST, "/@api/apps", bad).unwrap_err();
             assert!(e.starts_with("unable to parse JSON body: "), "{e}");
         }
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        assert!(s.check(&Method::POST, "/@api/apps", deep.as_bytes()).is_err());
+        assert!(s.check_at(&Method::POST, "/@api/apps", deep.as_bytes()).is_err());
     }
 
     #[test]
     fn arrays_are_no_objects() {
         let s = shapes();
         let check =
-            |method: Method, path: &str, body: &str| s.check(&method, path, body.as_bytes());
+            |method: Method, path: &str, body: &str| s.check_at(&method, path, body.as_bytes());
         let e = check(Method::PATCH, "/@api/apps/a", r#"{"data":{"attributes":[true]}}"#);
         assert_eq!(
             e.unwrap_err(),

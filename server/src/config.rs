@@ -25,6 +25,39 @@ pub struct Config {
     pub host: HostConfig,
     pub auth: AuthConfig,
     pub jobs: JobsConfig,
+    pub http: HttpConfig,
+}
+
+/// Client connections: how many at once, and how long each may take to say what it wants.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Connections open at once; at the cap a new client evicts the one idle longest, and is
+    /// refused (503) only when every connection has a request in progress. The open-file limit
+    /// is raised to fit.
+    pub max_connections: usize,
+    /// A new connection must send its request head within this; a kept-alive one must finish a
+    /// head within this of its first byte.
+    pub header_read_timeout_seconds: u64,
+    /// A kept-alive connection is closed after this long without a request.
+    pub idle_timeout_seconds: u64,
+    /// A request body must arrive whole within this (else 408).
+    pub body_read_timeout_seconds: u64,
+    /// A request still running after this gets 504; it runs on to the end.
+    pub handler_timeout_seconds: u64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        let d = crate::front::FrontSettings::default();
+        HttpConfig {
+            max_connections: d.max_connections,
+            header_read_timeout_seconds: d.header_read_timeout.as_secs(),
+            idle_timeout_seconds: d.idle_timeout.as_secs(),
+            body_read_timeout_seconds: d.body_read_timeout.as_secs(),
+            handler_timeout_seconds: d.handler_timeout.as_secs(),
+        }
+    }
 }
 
 /// The background job queue (the work behind the `202` operations).
@@ -105,6 +138,7 @@ impl Default for Config {
             host: HostConfig::default(),
             auth: AuthConfig::default(),
             jobs: JobsConfig::default(),
+            http: HttpConfig::default(),
         }
     }
 }
@@ -314,6 +348,21 @@ pub struct Overrides {
     /// Seconds a graceful shutdown waits for running jobs [default: 30].
     #[arg(long)]
     pub jobs_shutdown_wait_seconds: Option<u64>,
+    /// Client connections open at once [default: 1024].
+    #[arg(long)]
+    pub max_connections: Option<usize>,
+    /// Seconds a connection may take to send a request head [default: 10].
+    #[arg(long)]
+    pub header_read_timeout_seconds: Option<u64>,
+    /// Seconds a kept-alive connection may stay without a request [default: 60].
+    #[arg(long)]
+    pub idle_timeout_seconds: Option<u64>,
+    /// Seconds a request body may take to arrive [default: 30].
+    #[arg(long)]
+    pub body_read_timeout_seconds: Option<u64>,
+    /// Seconds before a request still running gets 504 (it runs on) [default: 120].
+    #[arg(long)]
+    pub handler_timeout_seconds: Option<u64>,
 }
 
 impl Config {
@@ -361,7 +410,17 @@ impl Config {
             jobs_retry_limit,
             jobs_backoff_base_ms,
             jobs_shutdown_wait_seconds,
+            max_connections,
+            header_read_timeout_seconds,
+            idle_timeout_seconds,
+            body_read_timeout_seconds,
+            handler_timeout_seconds,
         } = overrides;
+        set(&mut config.http.max_connections, max_connections);
+        set(&mut config.http.header_read_timeout_seconds, header_read_timeout_seconds);
+        set(&mut config.http.idle_timeout_seconds, idle_timeout_seconds);
+        set(&mut config.http.body_read_timeout_seconds, body_read_timeout_seconds);
+        set(&mut config.http.handler_timeout_seconds, handler_timeout_seconds);
         set(&mut config.jobs.workers, jobs_workers);
         set(&mut config.jobs.retry_limit, jobs_retry_limit);
         set(&mut config.jobs.backoff_base_ms, jobs_backoff_base_ms);
@@ -433,7 +492,35 @@ impl Config {
                 "host.command_timeout_seconds must be positive".into(),
             ));
         }
+        let http = &self.http;
+        if http.max_connections == 0
+            || [
+                http.header_read_timeout_seconds,
+                http.idle_timeout_seconds,
+                http.body_read_timeout_seconds,
+                http.handler_timeout_seconds,
+            ]
+            .contains(&0)
+        {
+            return Err(ConfigError::Invalid(
+                "http.max_connections and the http timeouts must be positive".into(),
+            ));
+        }
         Ok(())
+    }
+
+    /// What the front door needs: the `[http]` section, the body limit and the grace period.
+    pub fn front_settings(&self) -> crate::front::FrontSettings {
+        let seconds = std::time::Duration::from_secs;
+        crate::front::FrontSettings {
+            max_connections: self.http.max_connections,
+            header_read_timeout: seconds(self.http.header_read_timeout_seconds),
+            idle_timeout: seconds(self.http.idle_timeout_seconds),
+            body_read_timeout: seconds(self.http.body_read_timeout_seconds),
+            handler_timeout: seconds(self.http.handler_timeout_seconds),
+            max_body_bytes: self.request_body_max_bytes,
+            shutdown_grace: seconds(self.shutdown_grace_seconds),
+        }
     }
 }
 
@@ -510,6 +597,24 @@ mod tests {
         ] {
             assert!(Config::load(None, bad).unwrap_err().to_string().contains("jobs."));
         }
+    }
+
+    #[test]
+    fn front_settings_come_from_the_http_section_and_flags() {
+        let p = Path::new("x.toml");
+        let config = Config::from_toml("[http]\nmax_connections = 64\n", p).unwrap();
+        assert_eq!(config.front_settings().max_connections, 64);
+        assert_eq!(Config::default().front_settings(), crate::front::FrontSettings::default());
+        let overrides = Overrides {
+            idle_timeout_seconds: Some(5),
+            handler_timeout_seconds: Some(7),
+            ..Overrides::default()
+        };
+        let settings = Config::load(None, overrides).unwrap().front_settings();
+        assert_eq!(settings.idle_timeout, std::time::Duration::from_secs(5));
+        assert_eq!(settings.handler_timeout, std::time::Duration::from_secs(7));
+        let bad = Overrides { header_read_timeout_seconds: Some(0), ..Overrides::default() };
+        assert!(Config::load(None, bad).unwrap_err().to_string().contains("http."));
     }
 
     #[test]

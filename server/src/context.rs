@@ -12,7 +12,6 @@ use serde_json::{Map, Value};
 use slog::Logger;
 
 use crate::auth::{Actor, Authenticator};
-use crate::front;
 use crate::host::Host;
 use crate::jobs::Jobs;
 
@@ -25,8 +24,6 @@ pub struct ApiContext {
     pub jobs: Arc<Jobs>,
     /// The served OpenAPI document, rendered once at start.
     pub openapi: Arc<Map<String, Value>>,
-    /// The key the front layer proves itself with (see `front::KEY_HEADER`).
-    pub front_key: String,
 }
 
 impl ApiContext {
@@ -36,9 +33,8 @@ impl ApiContext {
         host: Arc<Host>,
         jobs: Arc<Jobs>,
         openapi: Arc<Map<String, Value>>,
-        front_key: String,
     ) -> ApiContext {
-        ApiContext { log, auth, host, jobs, openapi, front_key }
+        ApiContext { log, auth, host, jobs, openapi }
     }
 }
 
@@ -82,19 +78,7 @@ pub async fn op<T, E: Into<ApiError>>(
     f(&opctx).await.map_err(Into::into)
 }
 
-/// The client's address: the one the front layer vouches for, else the socket peer (a request
-/// that reached the private port directly).
+/// The client's address: the peer of the connection the request came on.
 pub fn client_addr(rqctx: &RequestContext<Arc<ApiContext>>) -> SocketAddr {
-    let headers = rqctx.request.headers();
-    let vouched = headers.get(front::KEY_HEADER).and_then(|k| k.to_str().ok())
-        == Some(rqctx.context().front_key.as_str());
-    if vouched
-        && let Some(addr) = headers
-            .get(front::PEER_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
-    {
-        return addr;
-    }
     rqctx.request.remote_addr()
 }

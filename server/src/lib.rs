@@ -3,10 +3,16 @@
 //! # Architecture
 //!
 //! ```text
-//! client -> front (front.rs: error envelope for router errors, 413, WWW-Authenticate)
-//!        -> dropshot (private loopback port) -> http_entrypoints (thin: extract, call, wrap)
-//!        -> app layer (validate, run Dokku commands or queue jobs) -> host layer (local/ssh/sim)
+//! client -> front door (front.rs: one listener, connection cap and timeouts; body limit and
+//!           shapes, error envelope for router errors, WWW-Authenticate, 5xx logged)
+//!        -> dropshot's request handling, in process -> http_entrypoints (thin: extract, call,
+//!           wrap) -> app layer (validate, run Dokku commands or queue jobs)
+//!        -> host layer (local/ssh/sim)
 //! ```
+//!
+//! dropshot is a patched copy (`vendor/dropshot`, see its `PATCHES.md`) whose request handling
+//! can be built without its listener, so the server has one socket and one hop, and the front
+//! door decides what a connection may hold.
 //!
 //! The contract (models and the `DokkuProApi` trait) is generated from the seed OpenAPI document
 //! into the `dokku-pro-api` crate; this crate implements it. HTTP status codes are chosen in one
@@ -34,13 +40,10 @@ pub mod storage;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use dropshot::{ConfigDropshot, HandlerTaskMode, HttpServer, ServerBuilder};
+use dropshot::{ConfigDropshot, HandlerTaskMode, ServerBuilder};
 use slog::{Logger, info};
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::context::ApiContext;
@@ -50,16 +53,14 @@ pub struct Server {
     /// The password of the `admin` user created at this start (first start only).
     pub initial_admin_password: Option<String>,
     local_addr: SocketAddr,
-    dropshot: HttpServer<Arc<ApiContext>>,
-    front: JoinHandle<()>,
-    stop_front: watch::Sender<bool>,
+    front: front::FrontDoor<Arc<ApiContext>>,
     host: Arc<host::Host>,
     sim: Option<Arc<dokku_sim::SimHost>>,
     jobs: Arc<jobs::Jobs>,
     log: Logger,
 }
 
-/// Starts the server: dropshot on a private loopback port, the front layer on `config.bind`.
+/// Starts the server on `config.bind`.
 pub async fn start(config: &Config, log: Logger) -> Result<Server> {
     create_data_dir(&config.data_dir)?;
     let storage = storage::Storage::open(&config.data_dir)?;
@@ -86,8 +87,7 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
     )
     .await
     .map_err(|e| anyhow::anyhow!("opening the job queue: {}", error::chain(&e)))?;
-    let front_key = uuid::Uuid::new_v4().simple().to_string();
-    // Rendered once: served at /openapi.json, and read by the front layer's body checks.
+    // Rendered once: served at /openapi.json, and read by the front door's body checks.
     let openapi = match dokku_pro_api::openapi::document() {
         serde_json::Value::Object(map) => Arc::new(map),
         _ => unreachable!("the document is a JSON object"),
@@ -98,44 +98,35 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
         connected.host.clone(),
         jobs.clone(),
         openapi.clone(),
-        front_key.clone(),
     ));
-    let dropshot_config = ConfigDropshot {
-        bind_address: "127.0.0.1:0".parse().expect("a valid loopback address"),
-        default_request_body_max_bytes: config.request_body_max_bytes,
-        // Handlers run Dokku commands; a client that hangs up must not cancel one halfway.
-        default_handler_task_mode: HandlerTaskMode::Detached,
-        ..ConfigDropshot::default()
-    };
-    let dropshot = ServerBuilder::new(http_entrypoints::api(), context, log.clone())
-        .config(dropshot_config)
-        .start()
-        .map_err(|e| anyhow::anyhow!("starting the HTTP server: {e}"))?;
+    let front_log = log.new(slog::o!("component" => "front"));
+    let mut settings = config.front_settings();
+    settings.max_connections = front::raise_open_file_limit(settings.max_connections, &front_log);
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
     let local_addr = listener.local_addr()?;
-    let (stop_front, stopped) = watch::channel(false);
-    let front = front::Front {
-        upstream: dropshot.local_addr(),
-        max_body_bytes: config.request_body_max_bytes,
-        key: front_key,
-        bodies: crate::body_shape::BodyShapes::from_openapi(serde_json::Value::Object(
-            openapi.as_ref().clone(),
-        )),
-        log: log.new(slog::o!("component" => "front")),
+    let dropshot_config = ConfigDropshot {
+        default_request_body_max_bytes: config.request_body_max_bytes,
+        // Handlers run Dokku commands; neither a client that hangs up nor the front door's
+        // handler timeout may cancel one halfway.
+        default_handler_task_mode: HandlerTaskMode::Detached,
+        ..ConfigDropshot::default()
     };
-    let grace = Duration::from_secs(config.shutdown_grace_seconds);
-    let front = tokio::spawn(front::serve(listener, front, stopped, grace));
+    let service = ServerBuilder::new(http_entrypoints::api(), context, log.clone())
+        .config(dropshot_config)
+        .build_service(local_addr)
+        .map_err(|e| anyhow::anyhow!("building the HTTP server: {e}"))?;
+    let bodies =
+        body_shape::BodyShapes::from_openapi(serde_json::Value::Object(openapi.as_ref().clone()));
+    let front = front::FrontDoor::start(listener, service, bodies, settings, front_log);
     // Workers start once everything else did, so a failed start leaves no job half-run.
     jobs.start();
     info!(log, "serving the Dokku Pro API"; "url" => format!("http://{local_addr}{}", dokku_pro_api::BASE_PATH));
     Ok(Server {
         initial_admin_password,
         local_addr,
-        dropshot,
         front,
-        stop_front,
         host: connected.host,
         sim: connected.sim,
         jobs,
@@ -177,22 +168,14 @@ impl Server {
         &self.jobs
     }
 
-    /// Stops accepting connections, lets requests in flight finish (within the configured
-    /// grace period), then stops dropshot, which waits for handlers still running. Running jobs
-    /// get their own bounded wait; waiting ones stay queued for the next start.
+    /// Stops accepting connections, closes idle ones, lets requests in progress finish (within
+    /// the configured grace period), and waits for handlers still running. Running jobs get
+    /// their own bounded wait; waiting ones stay queued for the next start.
     pub async fn shutdown(self) -> Result<()> {
         info!(self.log, "shutting down");
-        let _ = self.stop_front.send(true);
-        // Concurrently: job output streams end at once, so they do not hold the front's grace
-        // period; requests in flight may still queue jobs (they stay pending).
-        let front = self.front;
-        tokio::join!(self.jobs.shutdown(), async move {
-            let _ = front.await;
-        });
-        self.dropshot
-            .close()
-            .await
-            .map_err(|e| anyhow::anyhow!("stopping the HTTP server: {e}"))?;
+        // Concurrently: job output streams end at once, so they do not hold the front door's
+        // grace period; requests in progress may still queue jobs (they stay pending).
+        tokio::join!(self.jobs.shutdown(), self.front.shutdown());
         info!(self.log, "stopped");
         Ok(())
     }
