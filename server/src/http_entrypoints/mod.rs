@@ -76,6 +76,19 @@ impl DokkuProApi for DokkuProApiImpl {
         Ok(responses::HttpResponsePrometheus(crate::metrics::render(host).await))
     }
 
+    async fn get_docs_page(
+        _rqctx: RequestContext<Self::Context>,
+    ) -> Result<responses::HttpResponseOkFile, ApiError> {
+        Ok(crate::docs_page::page())
+    }
+
+    async fn get_docs_asset(
+        _rqctx: RequestContext<Self::Context>,
+        path: dropshot::Path<params::GetDocsAssetPath>,
+    ) -> Result<responses::HttpResponseOkFile, ApiError> {
+        crate::docs_page::file(&path.into_inner().asset)
+    }
+
     async fn get_open_api_document(
         rqctx: RequestContext<Self::Context>,
     ) -> Result<HttpResponseOk<Map<String, Value>>, ApiError> {
