@@ -4503,6 +4503,18 @@ pub mod params {
             self.token_id
         }
     }
+    #[doc = concat!(" Path parameters of `", stringify!(get_docs_asset), "`.")]
+    #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
+    pub struct GetDocsAssetPath {
+        /// The file name, as the page links to it
+        #[serde(rename = "asset")]
+        pub asset: String,
+    }
+    impl crate::body::PathParam for GetDocsAssetPath {
+        fn param(self) -> String {
+            self.asset
+        }
+    }
     #[doc = concat!(" Query parameters of `", stringify!(get_queue_jobs), "`.")]
     #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
     pub struct GetQueueJobsQuery {
@@ -4593,7 +4605,7 @@ tags = {"app" = {description = "crud actions for apps"},
 "queued background jobs" = {description = "endpoints for checking the status of jobs queued by various api calls"},
 "resources" = {description = "crud actions for process type resources"},
 "schedulers" = {description = "crud actions for schedulers"},
-"server" = {description = "the API server itself (liveness, Dokku reachability, the served OpenAPI document)"},
+"server" = {description = "the API server itself (liveness, Dokku reachability, metrics, the served OpenAPI document and its reference page)"},
 "services" = {description = "endpoints for interacting with individual services provisioned by official datastore plugins"},
 "ssh keys" = {description = "endpoints for managing ssh keys used to push code to the dokku server"}},
 },
@@ -5348,6 +5360,31 @@ pub trait DokkuProApi {
     async fn get_metrics(
         rqctx: dropshot::RequestContext<Self::Context>,
     ) -> Result<crate::responses::HttpResponsePrometheus, crate::error::ApiError>;
+    /// An interactive reference of this API (Swagger UI), rendering this document
+    ///
+    /// An HTML page that renders `GET /openapi.json` with Swagger UI, whose operations can be tried from the page with a token. Needs no authentication. Everything it loads is compiled into the server (no CDN, works offline), and its Content-Security-Policy lets it load nothing else.
+    ///
+    /// (An extension of ours, described in `spec/extensions.openapi.yaml`.)
+    #[endpoint{method = GET,
+    path = "/@api/docs",
+    operation_id = "getDocsPage",
+    tags = ["server"]}]
+    async fn get_docs_page(
+        rqctx: dropshot::RequestContext<Self::Context>,
+    ) -> Result<crate::responses::HttpResponseOkFile, crate::error::ApiError>;
+    /// A file of the reference page (script, style sheet, icon or licence text)
+    ///
+    /// The files `GET /docs` loads, compiled into the server. Scripts, style sheets and icons have a fingerprint of their content in their name and may be cached for good; the licence texts (`LICENSE`, `NOTICE`, `swagger-ui-bundle.js.LICENSE.txt`) keep their names. Needs no authentication.
+    ///
+    /// (An extension of ours, described in `spec/extensions.openapi.yaml`.)
+    #[endpoint{method = GET,
+    path = "/@api/docs/{asset}",
+    operation_id = "getDocsAsset",
+    tags = ["server"]}]
+    async fn get_docs_asset(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        path: dropshot::Path<params::GetDocsAssetPath>,
+    ) -> Result<crate::responses::HttpResponseOkFile, crate::error::ApiError>;
     /// List queued background jobs, newest first
     ///
     /// The jobs the `202` operations queued, newest first, optionally only those of one app or in some states. Pages hold `limit` jobs; when more exist, `links.next` is the path of the next page.

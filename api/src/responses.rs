@@ -169,3 +169,33 @@ impl dropshot::HttpResponse for HttpResponsePrometheus {
         StatusCode::OK
     }
 }
+
+/// `200` with a body dropshot cannot describe (a page, a script, an image) and the headers the
+/// server chose for it: content type, caching, security policy. The reference page and its files
+/// (`getDocsPage`, `getDocsAsset`); the served document takes their media types from the source
+/// document.
+pub struct HttpResponseOkFile {
+    pub headers: http::HeaderMap,
+    pub body: dropshot::Body,
+}
+
+impl dropshot::HttpResponse for HttpResponseOkFile {
+    fn to_result(self) -> Result<http::Response<dropshot::Body>, HttpError> {
+        let mut response = http::Response::new(self.body);
+        *response.headers_mut() = self.headers;
+        Ok(response)
+    }
+
+    fn response_metadata() -> ApiEndpointResponse {
+        ApiEndpointResponse {
+            schema: None,
+            headers: Vec::new(),
+            success: Some(StatusCode::OK),
+            description: Some("a file".to_string()),
+        }
+    }
+
+    fn status_code(&self) -> StatusCode {
+        StatusCode::OK
+    }
+}

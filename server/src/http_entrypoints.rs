@@ -170,6 +170,17 @@ impl DokkuProApi for DokkuProApiImpl {
         Ok(responses::HttpResponsePrometheus(crate::metrics::render(host).await))
     }
 
+    async fn get_docs_page(_rq: Rq) -> Result<responses::HttpResponseOkFile, ApiError> {
+        Ok(crate::docs_page::page())
+    }
+
+    async fn get_docs_asset(
+        _rq: Rq,
+        path: Path<params::GetDocsAssetPath>,
+    ) -> Result<responses::HttpResponseOkFile, ApiError> {
+        crate::docs_page::file(&param(path))
+    }
+
     async fn get_open_api_document(rq: Rq) -> Result<HttpResponseOk<Map<String, Value>>, ApiError> {
         Ok(HttpResponseOk(rq.context().openapi.as_ref().clone()))
     }

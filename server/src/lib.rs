@@ -27,6 +27,7 @@ pub mod auth;
 pub mod body_shape;
 pub mod config;
 pub mod context;
+pub mod docs_page;
 pub mod error;
 pub mod front;
 pub mod health;

@@ -5,6 +5,7 @@ app name, composite id or service id is refused with 400 or 404 before the serve
 work. These hooks offer, next to each generated request value, variants that name the fixtures
 `create_fixtures()` makes (the seed's example names: node-js-app, lollipop, ...; run.sh calls it
 before the run), and hypothesis picks among them, so most cases run the code behind the lookups.
+The file names of the reference page's assets are offered the same way, taken from the page.
 Only request values change: the checks, the schema and the responses are untouched, and the
 generated value itself is always one of the choices.
 
@@ -13,8 +14,10 @@ find them. run.sh passes the server's URL and token in DOKKU_PRO_ST_BASE and DOK
 """
 
 import copy
+import functools
 import json
 import os
+import re
 import urllib.error
 import urllib.request
 
@@ -107,10 +110,21 @@ def create_fixtures():
         _post(path, body)
 
 
+@functools.cache
+def docs_files():
+    """The files the reference page (GET /docs) links: their names carry content fingerprints."""
+    with urllib.request.urlopen(os.environ["DOKKU_PRO_ST_BASE"] + "/docs", timeout=30) as response:
+        page = response.read().decode()
+    return sorted(set(re.findall(r'"docs/([^"/]+)"', page)))
+
+
 @schemathesis.hook
 def flatmap_path_parameters(context, params):
     if not params:
         return st.just(params)
+    if set(params) == {"asset"}:
+        # GET /docs/{asset}: every file of the page (script, style sheet, icon, licence texts).
+        return st.sampled_from([params] + [{"asset": name} for name in docs_files()])
     fixture = {k: FIXTURE_IDS.get(k, v) for k, v in params.items()}
     # A composite id with the fixture app and the generated rest reaches the second lookup.
     prefixed = {k: f"{APP}:{v}" if ":" in FIXTURE_IDS.get(k, "") else fixture[k] for k, v in params.items()}

@@ -7,7 +7,7 @@ Schemathesis checks the server against the seed (spec/dokku-pro.openapi.yaml). T
 deviations it may accept are the documented additions, and those are taken from the served
 document (spec/generated/dokku-pro.json), which `cargo xtask openapi check` keeps equal to the
 seed plus exactly what spec/contract-diff.txt lists. Taken from it, for the seed's 54 operations
-only (the extensions are not under test here):
+only (run.sh tests the extensions against the served document itself):
 
 * every response status the served document lists and the seed does not (400, 401, 404, 409,
   413, 429, 500, 503, 504 per operation), with the served document's body schema;

@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# Schemathesis against `dokku-pro-api serve --sim`: every operation of the seed, with the checks for
-# server errors, status code, content type and response schema conformance. The only deviations
-# it accepts are the documented additions of spec/contract-diff.txt, merged into the seed from the
-# served document by merge_additions.py. Zero failures is the bar.
+# Schemathesis against `dokku-pro-api serve --sim`, twice, with the checks for server errors,
+# status code, content type and response schema conformance:
+#
+# 1. the seed: every operation of the seed document. The only deviations it accepts are the
+#    documented additions of spec/contract-diff.txt, merged into the seed from the served document
+#    by merge_additions.py;
+# 2. the served document, as the running server serves it at /@api/openapi.json: the seed's
+#    operations as served and our extensions (the reference page, the job queue, its event
+#    stream, ...), which is what clients and tools generated from it read.
+#
+# Zero failures in both is the bar.
 #
 # Builds nothing: it runs target/debug/dokku-pro-api (built by `cargo test --workspace`) and the
 # schemathesis of target/schemathesis-venv (created by .ci/run from requirements.txt). Override
@@ -87,27 +94,47 @@ export PYTHONPATH=$root/tests/schemathesis SCHEMATHESIS_HOOKS=hooks PYTHONDONTWR
 "$venv/bin/python" -c 'import hooks; hooks.create_fixtures()'
 
 "$venv/bin/python" tests/schemathesis/merge_additions.py \
-  spec/dokku-pro.openapi.yaml spec/generated/dokku-pro.json "$work/schema.json"
+  spec/dokku-pro.openapi.yaml spec/generated/dokku-pro.json "$work/seed.json"
+# The document the running server serves, as clients and tools read it: the seed's operations as
+# served plus our extensions (the reference page, the job queue and its event stream, ...).
+curl -fsS -o "$work/served.json" "$base/openapi.json"
 
-command=(
-  "$venv/bin/schemathesis" --config-file tests/schemathesis/schemathesis.toml
-  run "$work/schema.json"
-  --url "$base"
-  --header "Authorization: Bearer $token"
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
-  --max-examples "$max_examples"
-  "${generation[@]}"
-  --workers 1
-  --no-color
-  "$@"
-)
-echo "+ ${command[*]//$token/\$TOKEN}"
-set +e
-"${command[@]}" 2>&1 | tee "$work/schemathesis.out"
-status=${PIPESTATUS[0]}
-set -e
-cases=$(sed -n '/^Test cases:/{n;s/^ *//;p;}' "$work/schemathesis.out")
-echo "schemathesis test cases: ${cases:-none reported}"
+status=0
+summary=()
+# run_schemathesis LABEL SCHEMA [extra arguments]: one run, its failures and its case count.
+run_schemathesis() {
+  local label=$1 schema=$2
+  shift 2
+  local command=(
+    "$venv/bin/schemathesis" --config-file tests/schemathesis/schemathesis.toml
+    run "$schema"
+    --url "$base"
+    --header "Authorization: Bearer $token"
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
+    --max-examples "$max_examples"
+    "${generation[@]}"
+    --workers 1
+    --no-color
+    "$@"
+  )
+  echo "+ ${command[*]//$token/\$TOKEN}"
+  set +e
+  "${command[@]}" 2>&1 | tee "$work/schemathesis-$label.out"
+  local run_status=${PIPESTATUS[0]}
+  set -e
+  local cases
+  cases=$(sed -n '/^Test cases:/{n;s/^ *//;p;}' "$work/schemathesis-$label.out")
+  echo "schemathesis test cases ($label document): ${cases:-none reported}"
+  summary+=("$label: ${cases:-none reported}")
+  if [ "$run_status" -ne 0 ]; then
+    status=1
+  fi
+}
+
+run_schemathesis seed "$work/seed.json" "$@"
+run_schemathesis served "$work/served.json" "$@"
+echo "schemathesis test cases by document:"
+printf '  %s\n' "${summary[@]}"
 
 server_status=0
 kill -TERM "$server_pid" 2>/dev/null || true

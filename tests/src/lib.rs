@@ -7,6 +7,7 @@ pub mod client {
     include!(concat!(env!("OUT_DIR"), "/client.rs"));
 }
 
+pub mod chromium;
 pub mod contract;
 pub mod fixtures;
 pub mod harness;

@@ -5,6 +5,7 @@
 mod apps;
 mod auth;
 mod builders_schedulers;
+mod docs_page;
 mod document;
 mod domains;
 mod envs_buildpacks;

@@ -77,6 +77,8 @@ impl Default for Options {
                     "crate::responses::HttpResponseEventStream".to_string(),
                 ),
                 ("getMetrics".to_string(), "crate::responses::HttpResponsePrometheus".to_string()),
+                ("getDocsPage".to_string(), "crate::responses::HttpResponseOkFile".to_string()),
+                ("getDocsAsset".to_string(), "crate::responses::HttpResponseOkFile".to_string()),
             ],
             optional_bodies: vec!["login".to_string()],
             example_defaults: vec![
