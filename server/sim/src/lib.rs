@@ -19,7 +19,8 @@
 //! * `SimOptions` — knobs: the Dokku version claimed.
 //! * `SimHost::open(state_dir, options)` — load (or create) the state in `state_dir`; in-process.
 //! * `SimHost::run(&self, argv, stdin) -> SimOutcome` — run one `dokku <argv...>` invocation.
-//! * `SimHost::invocations()` / `clear_invocations()` — every invocation, for tests that count calls.
+//! * `SimHost::invocations()` / `clear_invocations()` — the recent invocations (the last
+//!   [`RETAINED_INVOCATIONS`]), for tests that count calls.
 //! * `SimHost::inject(Injection)` — failure injection.
 //! * `SimHost::mark_deployed(app, process_types)` — what a `git push` would do.
 //! * `SimHost::version()`.
@@ -128,6 +129,7 @@ mod ssh_keys;
 mod state;
 mod version;
 
+use std::collections::VecDeque;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -220,8 +222,14 @@ struct Inner {
     state: State,
     /// The text last written, so unchanged state is not rewritten.
     saved: String,
-    invocations: Vec<Invocation>,
+    /// The most recent invocations, oldest first, at most [`RETAINED_INVOCATIONS`].
+    invocations: VecDeque<Invocation>,
 }
+
+/// How many invocations a [`SimHost`] keeps in memory. A long-running `serve --sim` makes
+/// millions; tests read a few after [`SimHost::clear_invocations`], so a ring of the latest is
+/// enough and keeps memory flat.
+pub const RETAINED_INVOCATIONS: usize = 10_000;
 
 /// One line of `invocations.jsonl`.
 #[derive(Serialize, Deserialize)]
@@ -266,7 +274,7 @@ impl SimHost {
             version,
             shared,
             env_injections,
-            inner: Mutex::new(Inner { state, saved, invocations: Vec::new() }),
+            inner: Mutex::new(Inner { state, saved, invocations: VecDeque::new() }),
         })
     }
 
@@ -336,16 +344,22 @@ impl SimHost {
             // Best effort: a log that cannot be written must not fail the command.
             let _ = append_log(&self.dir, &invocation);
         }
-        self.lock_inner().invocations.push(invocation);
+        let mut inner = self.lock_inner();
+        if inner.invocations.len() == RETAINED_INVOCATIONS {
+            inner.invocations.pop_front();
+        }
+        inner.invocations.push_back(invocation);
+        drop(inner);
         match output {
             Some(output) => SimOutcome::Completed(output),
             None => SimOutcome::TransportDropped,
         }
     }
 
-    /// Every invocation this `SimHost` ran, in order.
+    /// The invocations this `SimHost` ran, in order: all of them, or the last
+    /// [`RETAINED_INVOCATIONS`] when there were more.
     pub fn invocations(&self) -> Vec<Invocation> {
-        self.lock_inner().invocations.clone()
+        self.lock_inner().invocations.iter().cloned().collect()
     }
 
     pub fn clear_invocations(&self) {

@@ -1,9 +1,9 @@
 //! State survives reopening, the standalone binary's mode shares it safely between processes,
-//! and every invocation is recorded.
+//! and invocations are recorded (the latest, in a bounded ring).
 
 use std::sync::Arc;
 
-use dokku_sim::{CliEnv, Invocation, SimHost, SimOptions, cli_invoke};
+use dokku_sim::{CliEnv, Invocation, RETAINED_INVOCATIONS, SimHost, SimOptions, cli_invoke};
 
 use crate::support::*;
 
@@ -60,6 +60,26 @@ fn invocations_are_recorded() {
     );
     s.host.clear_invocations();
     assert!(s.host.invocations().is_empty());
+}
+
+/// A long-running host keeps only the latest invocations: the log is a ring, not a list that
+/// grows with every command (`serve --sim` under load made millions).
+#[test]
+fn invocation_log_is_bounded() {
+    let s = sim();
+    let extra = 25;
+    for i in 0..RETAINED_INVOCATIONS + extra {
+        s.run(&["apps:exists", &format!("app-{i}")]);
+    }
+    let kept = s.host.invocations();
+    assert_eq!(kept.len(), RETAINED_INVOCATIONS);
+    // The oldest were dropped, the newest kept, in order.
+    assert_eq!(kept[0].argv, ["apps:exists".to_string(), format!("app-{extra}")]);
+    let last = RETAINED_INVOCATIONS + extra - 1;
+    assert_eq!(kept[kept.len() - 1].argv, ["apps:exists".to_string(), format!("app-{last}")]);
+    s.host.clear_invocations();
+    s.run(&["version"]);
+    assert_eq!(s.host.invocations().len(), 1);
 }
 
 fn env(dir: &std::path::Path) -> CliEnv {
