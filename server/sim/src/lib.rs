@@ -96,10 +96,13 @@
 //! # Injections
 //!
 //! An [`Injection`] matches by subcommand (or `*`) and optionally the app (the first positional
-//! argument; the second for `<datastore>:link|unlink|linked`; else `--app`). `DeployLock` prints
-//! Dokku's two-line deploy-lock failure and exits 1 — on stdout for `ps:rebuild`/`ps:restart`
-//! (build capture), on stderr otherwise. `Delay` sleeps without holding the state lock, then
-//! answers normally.
+//! argument; the second for `<datastore>:link|unlink|linked`; else `--app`). `DeployLock` is
+//! another deploy holding the app's deploy lock: it applies only to builds (`ps:rebuild`,
+//! `sim:deploy`), the only commands that take the lock (a restart or a scale never meets it), and
+//! prints what Dokku prints then, on stdout (build capture): the two-line failure, then the same
+//! again as ps:rebuild re-reports its trigger's error, and exits 1. Arming one for another
+//! subcommand is refused (a panic in [`SimHost::inject`], an error in `DOKKU_SIM_INJECT`).
+//! `Delay` sleeps without holding the state lock, then answers normally.
 //!
 //! # Root-only commands
 //!
@@ -196,7 +199,8 @@ pub struct Injection {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
-    /// ` !     <app> currently has a deploy lock in place. Exiting...` (exit 1).
+    /// Another deploy holds the app's deploy lock: the build fails with
+    /// ` !     <app> currently has a deploy lock in place. Exiting...` (exit 1). Builds only.
     DeployLock,
     /// Exit with this status and stderr.
     Exit { status: i32, stderr: String },
@@ -305,15 +309,13 @@ impl SimHost {
             }
             Some(Effect::DeployLock) => {
                 let app = app.unwrap_or_default();
-                let text = format!(
+                let failure = format!(
                     " !     {app} currently has a deploy lock in place. Exiting...\n !     Run 'apps:unlock' to release the existing deploy lock\n"
                 );
-                let captured = matches!(sub.as_str(), "ps:rebuild" | "ps:restart");
-                Some(if captured {
-                    SimOutput { status: 1, stdout: text, stderr: String::new() }
-                } else {
-                    SimOutput { status: 1, stdout: String::new(), stderr: text }
-                })
+                // The trigger's failure, then ps:rebuild's own report of it: ` !     ` and the
+                // trigger's output, and a blank line.
+                let stdout = format!("{failure} !     {failure}\n");
+                Some(SimOutput { status: 1, stdout, stderr: String::new() })
             }
             Some(Effect::Exit { status, stderr }) => {
                 Some(SimOutput { status, stdout: String::new(), stderr })
@@ -367,8 +369,16 @@ impl SimHost {
     }
 
     /// Arms a failure for matching invocations (persisted with the state).
+    ///
+    /// # Panics
+    ///
+    /// For a failure a real host cannot have there: a deploy lock on a command that is not a
+    /// build (see the crate docs).
     pub fn inject(&self, injection: Injection) {
         let spec = inject::InjectionSpec::from(injection);
+        if let Some(reason) = inject::impossible(&spec) {
+            panic!("{reason}");
+        }
         let _ = self.with_state(|state| {
             state.injections.push(spec);
             Ok(())

@@ -87,6 +87,13 @@ impl Out {
         self.err_line(&format!("{FAIL_PREFIX}{text}"));
     }
 
+    /// `dokku_log_warn_quiet`: a warning that `--quiet` silences.
+    pub(crate) fn warn_quiet(&mut self, text: &str) {
+        if !self.quiet {
+            self.warn(text);
+        }
+    }
+
     pub(crate) fn fail(&mut self, text: &str) -> Stop {
         self.fail_code(text, 1)
     }

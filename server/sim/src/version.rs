@@ -71,6 +71,12 @@ impl DokkuVersion {
         self.at_least(0, 38, 0)
     }
 
+    /// `apps:report --format json` without an app fails with "You haven't deployed any
+    /// applications yet" (exit 1) on a host without apps, instead of warning (fixed in 0.35.16).
+    pub(crate) fn report_without_apps_fails(&self) -> bool {
+        self.at_least(0, 34, 0) && !self.at_least(0, 35, 16)
+    }
+
     /// The extended ps report (start-cmd, skip-deploy, computed restart policy ...).
     pub(crate) fn ps_report_extended(&self) -> bool {
         self.at_least(0, 38, 8)

@@ -107,7 +107,7 @@ fn binary_mode_logs_and_shares_state() {
     let not_read = cli_invoke(&env, &["config:keys".to_string(), "a".to_string()], || {
         panic!("config:keys must not read stdin")
     });
-    assert_eq!(not_read.stdout, "K\n");
+    assert_eq!(not_read.stdout, "K\nNO_VHOST\n");
 
     let log = SimHost::read_invocation_log(dir.path());
     assert_eq!(log.len(), 4);
@@ -157,6 +157,7 @@ fn concurrent_processes_lose_no_update() {
         dokku_sim::SimOutcome::Completed(o) => o.stdout,
         other => panic!("{other:?}"),
     };
-    assert_eq!(keys.lines().count(), 24, "{keys}");
+    // 24 set here, and the NO_VHOST=1 of a new app without a global domain.
+    assert_eq!(keys.lines().count(), 25, "{keys}");
     assert_eq!(SimHost::read_invocation_log(&path).len(), 1 + 12 * 4);
 }
