@@ -1,4 +1,4 @@
-//! `apps:*`: list, create, exists, report, destroy, lock/unlock/locked, set (dokku-host.md §3.1).
+//! `apps:*`: list, create, exists, report, destroy, lock/unlock/locked, set.
 
 use crate::context::{Ctx, MSG_BAD_NAME, MSG_NO_APP, is_valid_new_name};
 use crate::domains;

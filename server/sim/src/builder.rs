@@ -1,5 +1,5 @@
 //! `builder:report|set` and `scheduler:report|set`: Go property plugins with `selected`,
-//! `global-*` and `computed-*` values (dokku-host.md §3.2, §3.11).
+//! `global-*` and `computed-*` values.
 
 use std::collections::BTreeMap;
 
@@ -90,7 +90,7 @@ pub(crate) fn scheduler_report(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     report::run(ctx, args, &spec, |ctx, subject| {
         let global = &ctx.state.global.scheduler;
         let raw = ctx.v.global_keys_raw();
-        // Before 0.38.0 the global keys reported the effective default (dokku-host.md §1).
+        // Before 0.38.0 the global keys reported the effective default.
         let global_value = |prop: &str, default: &str| match global.get(prop) {
             Some(v) => v.clone(),
             None if !raw => default.to_string(),

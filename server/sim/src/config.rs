@@ -1,4 +1,4 @@
-//! `config:*` (dokku-host.md §3.6): the per-app and global environment, its export formats, and
+//! `config:*`: the per-app and global environment, its export formats, and
 //! the restart (release-and-deploy) that set/unset/clear/import trigger on a deployed app.
 
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! `domains:*` (dokku-host.md §3.5): a bash plugin until 0.38.22 (printf rows, space-separated
+//! `domains:*`: a bash plugin until 0.38.22 (printf rows, space-separated
 //! flag lists, JSON only from 0.38.0), a Go one since.
 
 use crate::context::Ctx;

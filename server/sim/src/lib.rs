@@ -1,18 +1,26 @@
-//! dokku-sim: a simulated Dokku host (see DESIGN.md §4 and dokku-host.md).
+//! dokku-sim: a simulated Dokku host.
 //!
 //! # What it is
 //!
 //! A stand-in for a Dokku 0.38.27 host with the official `postgres`, `mysql`, `redis` and `mongo`
 //! datastore plugins, `http-auth` and `maintenance` installed, the core builders (dockerfile,
 //! herokuish, lambda, nixpacks, null, pack, railpack) and schedulers (docker-local, k3s, null). It
-//! takes the argv of `dokku <argv...>` and answers with the stdout, stderr and exit status that
-//! `shared/docs/dokku-host.md` documents for a real host: the `-----> ` / `=====> ` / 7-space /
-//! ` !     ` line conventions, `--quiet`, exit 20 for a missing app, exit 2 for an unknown flag,
-//! the padded report rows, the JSON key shapes and the quirks (`json-list` printing `null`,
-//! `apps:unlock` not being idempotent, `resource:limit-clear` wiping everything, ...).
+//! takes the argv of `dokku <argv...>` and answers with the stdout, stderr and exit status a real
+//! host gives, as Dokku's and the plugins' sources print them: the `-----> ` / `=====> ` /
+//! 7-space / ` !     ` line conventions, `--quiet`, exit 20 for a missing app, exit 2 for an
+//! unknown flag, the padded report rows, the JSON key shapes and the quirks (`json-list` printing
+//! `null`, `apps:unlock` not being idempotent, `resource:limit-clear` wiping everything, a build
+//! removing the deploy lock, ...).
+//!
+//! `tests/recordings/` holds what a real Dokku printed for every command the server runs
+//! (`record.sh` there makes them); the fidelity test replays each recording here and fails on
+//! any difference, apart from the few it compares narrowly and says why (no Docker on the
+//! recording host, a different set of plugins).
 //!
 //! Nothing runs: no containers, no builds. Deploy, build and restart output is a plausible log,
-//! not a recording; clients must not parse it (they must not on a real host either).
+//! not a recording; clients must not parse it (they must not on a real host either). The proxy
+//! is nginx on a systemd host: changes that rebuild an app's proxy config print what nginx-vhosts
+//! prints, and a random proxy port is picked for an app without vhosts.
 //!
 //! # PUBLIC API CONTRACT (the server depends on exactly this; keep these signatures)
 //!
@@ -37,7 +45,8 @@
 //! |---|---|
 //! | `apps:list --format json` (before: `unknown flag: --format`, exit 2) | 0.38.21 |
 //! | `ps:scale <app> --format json` (before: `unknown flag: --format`, exit 2) | 0.38.21 |
-//! | `plugin:list --format json` (before: `unknown flag: --format`, exit 2) | 0.38.22 |
+//! | `plugin:list --format json` (before: every argument ignored, the table printed, exit 0) | 0.38.22 |
+//! | `apps:report --format json` without an app on a host without apps warns, exit 0 (before, from 0.34.0: fails with "You haven't deployed any applications yet", exit 1) | 0.35.16 |
 //! | `domains:report --format json` (before: bash `Invalid flag passed`, exit 1) | 0.38.0 |
 //! | domains:report in Go (rows padded to 31, comma-separated flag lists) | 0.38.22 |
 //! | `config:import` (before: not a dokku command) | 0.37.0 |

@@ -1,5 +1,5 @@
 //! `plugin:list` and `plugin:installed`: the core plugins of the claimed Dokku version plus the
-//! datastore, http-auth and maintenance plugins (dokku-host.md §3.2, §3.4, §3.11).
+//! datastore, http-auth and maintenance plugins.
 
 use serde::Serialize;
 

@@ -1,4 +1,4 @@
-//! `ps:*` and the deployment model (dokku-host.md §3.7, §3.14): scale read/write, the ps report,
+//! `ps:*` and the deployment model: scale read/write, the ps report,
 //! rebuild/restart, and the build and deploy logs a deployed app prints when it is (re)deployed.
 //!
 //! An app is deployed only through `mark_deployed` (what a `git push` does). Until then it has no

@@ -1,4 +1,4 @@
-//! The official datastore plugins postgres, mysql, redis and mongo (dokku-host.md §4): one bash
+//! The official datastore plugins postgres, mysql, redis and mongo: one bash
 //! template, so one implementation parameterised by the plugin's constants.
 
 use crate::context::{Ctx, MSG_NO_APP};

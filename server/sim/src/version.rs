@@ -1,6 +1,6 @@
 //! The Dokku version the simulated host claims, and the output-format gates that follow from it.
 //!
-//! Every gate cites the Dokku release that introduced the behaviour (dokku-host.md §1, §2.6, §9), so
+//! Every gate cites the Dokku release that introduced the behaviour, so
 //! a server talking to the sim with an older version knob walks its documented fallback path.
 
 use semver::Version;

@@ -1,4 +1,4 @@
-//! The error tables of dokku-host.md: literal messages, streams and exit statuses.
+//! Error messages, streams and exit statuses, as Dokku's sources print them.
 
 use crate::support::*;
 

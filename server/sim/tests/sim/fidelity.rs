@@ -1,4 +1,4 @@
-//! The sim against every literal output sample in dokku-host.md. Where a sample comes from
+//! The sim against literal output samples of Dokku's docs and sources. Where a sample comes from
 //! Dokku's docs (hand-trimmed, sometimes older than the code), the test compares the rows the
 //! way a parser would, and separately pins the exact bytes the code path produces.
 

@@ -1,7 +1,7 @@
 //! Dokku's stderr: the ` !     ` messages, and the few failures only their text identifies.
 //!
-//! Success is decided by the exit code alone (20 = app missing, 1 = failure, 2 = bad flag;
-//! dokku-host.md §2.5), because warnings print the same prefix with exit 0. The messages are
+//! Success is decided by the exit code alone (20 = app missing, 1 = failure, 2 = bad flag),
+//! because warnings print the same prefix with exit 0. The messages are
 //! what a client is shown; [`KnownFailure`] is for the cases where the API must answer
 //! differently and the exit code cannot tell (every match below names its source text).
 
@@ -77,7 +77,7 @@ fn strip_prefix(line: &str) -> Option<&str> {
     (rest.is_empty() || rest.starts_with(char::is_whitespace)).then(|| rest.trim())
 }
 
-/// Failures the API answers specially, recognised by their literal text (dokku-host.md).
+/// Failures the API answers specially, recognised by their literal text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KnownFailure {

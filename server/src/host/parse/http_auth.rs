@@ -31,8 +31,8 @@ const REPORT: &str = "http-auth:report";
 ///
 /// Rows come from `printf "%-30s %-25s"`, so values carry trailing spaces, and an empty list is
 /// an empty row. The `enabled` row must be present; absent list rows are empty lists. This is
-/// also how users are listed, because `--http-auth-users` fails with ` !     not deployed` on
-/// older versions when there are none.
+/// also how users are listed, because `--http-auth-users` fails with ` !     not deployed`
+/// (exit 1) when there are none.
 pub fn parse_http_auth_report(stdout: &str) -> Result<HttpAuthReport, ParseError> {
     let rows = parse_report_rows(REPORT, stdout)?;
     let enabled = rows

@@ -7,10 +7,10 @@
 //!   spaces (bash `printf` padding) and blank lines, and never cut at column offsets:
 //!   `Key: value` rows split at the first `:`, tables split on whitespace.
 //! - **Prefer the machine form.** Each area offers the `--format json` reader first and the
-//!   text fallback for older hosts (dokku-host.md §2.6, §10); the caller picks by
+//!   text fallback for older hosts; the caller picks by
 //!   [`DokkuVersion`].
 //! - **JSON reports read the unprefixed key, then the legacy `<plugin>-` one**
-//!   ([`ReportJson::get`], dokku-host.md §9.4), so the same parser serves 0.23.1 to 0.38.x.
+//!   ([`ReportJson::get`]), so the same parser serves 0.23.1 to 0.38.x.
 //! - **Empty means "not set".** Dokku prints an empty value for unset properties; those become
 //!   `None` (or `[]` for lists, including the datastores' `-` sentinel).
 //! - **Empty-state forms are not errors** where Dokku has them (`[]`, `null`, no lines, `{}` for
