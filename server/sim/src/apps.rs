@@ -1,8 +1,10 @@
-//! `apps:*`: list, create, exists, report, destroy, lock/unlock/locked, set (dokku-host.md §3.1).
+//! `apps:*`: list, create, exists, report, destroy, lock/unlock/locked, set.
 
 use crate::context::{Ctx, MSG_BAD_NAME, MSG_NO_APP, is_valid_new_name};
+use crate::domains;
 use crate::flags::{self, bool_flag, value_flag};
-use crate::output::{CmdResult, go_json};
+use crate::output::{CmdResult, Out, go_json};
+use crate::ps::{self, hex_id};
 use crate::report::{self, GoReport};
 use crate::state::App;
 
@@ -17,12 +19,13 @@ pub(crate) fn list(ctx: &mut Ctx, args: &[String]) -> CmdResult {
             ctx.out.line(&json);
         }
         "stdout" => {
+            let names: Vec<String> = names.into_iter().cloned().collect();
+            // The header comes first, even when the listing then finds no apps.
+            ctx.out.info2_quiet("My Apps");
             if names.is_empty() {
                 ctx.out.warn("You haven't deployed any applications yet");
                 return Ok(());
             }
-            let names: Vec<String> = names.into_iter().cloned().collect();
-            ctx.out.info2_quiet("My Apps");
             for name in names {
                 ctx.out.line(&name);
             }
@@ -45,17 +48,27 @@ pub(crate) fn create(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         return Err(ctx.out.fail("Name is already taken"));
     }
     ctx.out.info1_quiet(&format!("Creating {name}..."));
-    let global_vhosts = ctx.state.global.vhosts.clone();
-    let mut app = App { created_at: ctx.now, ..App::default() };
-    // The domains post-create trigger: an app vhost from the global domain, or vhosts disabled.
-    if let Some(domain) = global_vhosts.first() {
-        ctx.out.info1("Creating new app virtual host file...");
-        app.vhosts = vec![format!("{name}.{domain}")];
-        app.vhosts_enabled = true;
+    ctx.state.apps.insert(name.clone(), App { created_at: ctx.now, ..App::default() });
+    // The post-create triggers. ps: a default scale of one web process.
+    let web = [("web".to_string(), 1)];
+    let _ = ps::update_scale(ctx.app_mut(&name), &web);
+    // domains: the default vhosts, or vhosts off (NO_VHOST=1), which rebuilds the proxy config;
+    // that first build picks the proxy port, a random one when vhosts are off.
+    let defaults = domains::default_vhosts(ctx, &name);
+    if defaults.is_empty() {
+        ctx.out.info1_quiet("Global server virtual host not set, disabling app vhost...");
+        ctx.out.info1("No port set, setting to random open high port");
+        let seed = ctx.state.next_seq().to_string();
+        let port =
+            10_000 + u32::from_str_radix(&hex_id(&[&name, &seed])[..4], 16).unwrap_or(0) % 50_000;
+        ctx.out.info1(&format!("Random port {port}"));
+        domains::disable_vhosts(ctx, &name);
     } else {
-        ctx.out.info1("Global server virtual host not set, disabling app vhost...");
+        ctx.out.info1_quiet("Creating new app virtual host file...");
+        ctx.app_mut(&name).vhosts = defaults;
     }
-    ctx.state.apps.insert(name, app);
+    // nginx-vhosts: the app's proxy config.
+    domains::nginx_build_config(ctx, &name);
     Ok(())
 }
 
@@ -66,6 +79,16 @@ pub(crate) fn exists(ctx: &mut Ctx, args: &[String]) -> CmdResult {
 }
 
 pub(crate) fn report(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    if ctx.v.report_without_apps_fails() && ctx.state.apps.is_empty() {
+        // Parsed on the side: the real parse below prints any argument error.
+        let parsed = report::parse_args(&mut Out::default(), args);
+        if let Ok(parsed) = parsed
+            && parsed.subject.is_none()
+            && parsed.format == report::Format::Json
+        {
+            return Err(ctx.out.fail("You haven't deployed any applications yet"));
+        }
+    }
     let spec = GoReport::core(ctx, "app");
     report::run(ctx, args, &spec, collect_report)
 }
@@ -102,13 +125,21 @@ pub(crate) fn destroy(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         confirm(ctx, &name)?;
     }
     ctx.out.info1(&format!("Destroying {name} (including all add-ons)"));
-    ctx.state.apps.remove(&name);
-    // The datastore plugins' pre-delete trigger drops the app from every service's links.
+    // The datastore plugins' pre-delete trigger (plugins in name order) goes through every
+    // service, linked to the app or not, and drops the app from its links.
+    let mut unlinked = Vec::new();
     for services in ctx.state.services.values_mut() {
-        for service in services.values_mut() {
+        for (svc, service) in services.iter_mut() {
             service.links.remove(&name);
+            unlinked.push(svc.clone());
         }
     }
+    for svc in unlinked {
+        ctx.out.verbose_quiet(&format!("Unlinking from {svc}"));
+    }
+    ctx.out.info1("Cleaning up...");
+    ctx.out.info1("Retiring old containers and images");
+    ctx.state.apps.remove(&name);
     Ok(())
 }
 

@@ -1,5 +1,5 @@
 //! `builder:report|set` and `scheduler:report|set`: Go property plugins with `selected`,
-//! `global-*` and `computed-*` values (dokku-host.md §3.2, §3.11).
+//! `global-*` and `computed-*` values.
 
 use std::collections::BTreeMap;
 
@@ -90,7 +90,7 @@ pub(crate) fn scheduler_report(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     report::run(ctx, args, &spec, |ctx, subject| {
         let global = &ctx.state.global.scheduler;
         let raw = ctx.v.global_keys_raw();
-        // Before 0.38.0 the global keys reported the effective default (dokku-host.md §1).
+        // Before 0.38.0 the global keys reported the effective default.
         let global_value = |prop: &str, default: &str| match global.get(prop) {
             Some(v) => v.clone(),
             None if !raw => default.to_string(),
@@ -98,17 +98,15 @@ pub(crate) fn scheduler_report(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         };
         let mut rows = vec![
             ("--scheduler-global-selected", global_value("selected", "docker-local")),
-            ("--scheduler-global-shell", global_value("shell", "/bin/bash")),
+            ("--scheduler-global-shell", global_value("shell", "")),
         ];
         let computed = selected_scheduler(ctx.state, (subject != "--global").then_some(subject));
         rows.push(("--scheduler-computed-selected", computed));
         let empty = BTreeMap::new();
         let app = if subject == "--global" { &empty } else { &ctx.app(subject).scheduler };
-        let shell = app.get("shell").or_else(|| global.get("shell")).cloned().unwrap_or_default();
-        rows.push((
-            "--scheduler-computed-shell",
-            if shell.is_empty() { "/bin/bash".into() } else { shell },
-        ));
+        // No default shell: the computed value is the app's, else the global one, else empty.
+        let shell = app.get("shell").filter(|v| !v.is_empty()).or_else(|| global.get("shell"));
+        rows.push(("--scheduler-computed-shell", shell.cloned().unwrap_or_default()));
         if subject != "--global" {
             rows.push(("--scheduler-selected", get(app, "selected")));
             rows.push(("--scheduler-shell", get(app, "shell")));

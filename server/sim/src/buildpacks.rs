@@ -1,5 +1,5 @@
 //! `buildpacks:*`: an ordered, undeduplicated list per app, with Dokku's shorthand rewriting and
-//! URL validation (dokku-host.md §3.3; `plugins/buildpacks`).
+//! URL validation (`plugins/buildpacks`).
 
 use crate::context::Ctx;
 use crate::flags::{self, bool_flag, value_flag};

@@ -1,4 +1,4 @@
-//! `config:*` (dokku-host.md §3.6): the per-app and global environment, its export formats, and
+//! `config:*`: the per-app and global environment, its export formats, and
 //! the restart (release-and-deploy) that set/unset/clear/import trigger on a deployed app.
 
 use std::collections::BTreeMap;
@@ -269,11 +269,11 @@ pub(crate) fn unset(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     let mut changed = false;
     for key in parsed.positional.clone() {
         if env(ctx, &target).contains_key(&key) {
-            ctx.out.info1(&format!("Unsetting {key}"));
+            ctx.out.info1_quiet(&format!("Unsetting {key}"));
             env_mut(ctx, &target).remove(&key);
             changed = true;
         } else {
-            ctx.out.info1(&format!("Skipping {key}, it is not set in the environment"));
+            ctx.out.info1_quiet(&format!("Skipping {key}, it is not set in the environment"));
         }
     }
     if let Target::App(name) = &target

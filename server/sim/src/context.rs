@@ -1,5 +1,5 @@
 //! The context one command runs in (state, output, version, global flags) and the checks every
-//! Dokku command shares: app name validation and existence (dokku-host.md §3.1, §2.5).
+//! Dokku command shares: app name validation and existence.
 
 use crate::output::{Out, Stop};
 use crate::state::{App, State};

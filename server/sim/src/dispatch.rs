@@ -1,5 +1,5 @@
 //! The `dokku` dispatcher: global flags, the `--app` insertion for core plugins, routing a
-//! subcommand to its implementation, and "is not a dokku command" (dokku-host.md §2.2, §2.3).
+//! subcommand to its implementation, and "is not a dokku command".
 
 use crate::context::Ctx;
 use crate::output::{CmdResult, Stop};

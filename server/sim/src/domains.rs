@@ -1,4 +1,4 @@
-//! `domains:*` (dokku-host.md §3.5): a bash plugin until 0.38.22 (printf rows, space-separated
+//! `domains:*`: a bash plugin until 0.38.22 (printf rows, space-separated
 //! flag lists, JSON only from 0.38.0), a Go one since.
 
 use crate::context::Ctx;
@@ -30,7 +30,7 @@ fn values(ctx: &Ctx, subject: &str) -> Vec<(String, String)> {
     let mut rows = Vec::new();
     if subject != "--global" {
         let app = ctx.app(subject);
-        rows.push((FLAGS[0], app.vhosts_enabled.to_string()));
+        rows.push((FLAGS[0], app.vhosts_enabled().to_string()));
         rows.push((FLAGS[1], app.vhosts.join(" ")));
     }
     rows.push((FLAGS[2], (!global.is_empty()).to_string()));
@@ -142,7 +142,10 @@ pub(crate) fn add(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         ctx.out.info1(&format!("Added {domain} to {name}"));
     }
     // Adding a domain re-enables vhosts that were disabled, without a restart.
-    ctx.app_mut(&name).vhosts_enabled = true;
+    if !ctx.app(&name).vhosts_enabled() {
+        enable_vhosts(ctx, &name, false);
+    }
+    nginx_build_config(ctx, &name);
     Ok(())
 }
 
@@ -154,49 +157,109 @@ pub(crate) fn remove(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         ctx.app_mut(&name).vhosts.retain(|line| !sed_line_match(&domain, line));
         ctx.out.info1(&format!("Removed {domain} from {name}"));
     }
+    nginx_build_config(ctx, &name);
     Ok(())
 }
 
 pub(crate) fn set(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     let (name, domains) = app_and_domains(ctx, args, "domains:set <app> <domain> [<domain> ...]")?;
+    ctx.app_mut(&name).vhosts = domains.clone();
     ctx.out.info1(&format!("Set {} for {name}", domains.join(" ")));
-    let app = ctx.app_mut(&name);
-    app.vhosts = domains;
-    app.vhosts_enabled = true;
+    if !ctx.app(&name).vhosts_enabled() {
+        enable_vhosts(ctx, &name, false);
+    }
+    nginx_build_config(ctx, &name);
     Ok(())
 }
 
 pub(crate) fn clear(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     let name = ctx.verify_app(args.first().map(String::as_str))?;
     ctx.app_mut(&name).vhosts.clear();
+    nginx_build_config(ctx, &name);
     ctx.out.info1(&format!("Cleared domains in {name}"));
     Ok(())
 }
 
 pub(crate) fn enable(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     let name = ctx.verify_app(args.first().map(String::as_str))?;
-    if ctx.app(&name).vhosts_enabled {
-        ctx.out.info1("Domains (VHOST) already enabled for app");
+    if ctx.app(&name).vhosts_enabled() {
+        ctx.out.info1(&format!("Domains (VHOST) support is already enabled for app ({name})"));
         return Ok(());
     }
-    ctx.out.info1(&format!("Enabling domains for {name}..."));
-    ctx.app_mut(&name).vhosts_enabled = true;
-    // Sets NO_VHOST through a normal config set, which restarts a deployed app.
-    if ctx.restarts(&name) {
-        crate::ps::restart_app(ctx, &name);
-    }
+    enable_vhosts(ctx, &name, true);
     Ok(())
 }
 
 pub(crate) fn disable(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     let name = ctx.verify_app(args.first().map(String::as_str))?;
-    if !ctx.app(&name).vhosts_enabled {
-        ctx.out.info1("Domains (VHOST) already disabled for app");
+    if !ctx.app(&name).vhosts_enabled() {
+        ctx.out.info1(&format!("Domains (VHOST) support is already disabled for app ({name})"));
         return Ok(());
     }
-    ctx.out.info1(&format!("Disabling domains for {name}..."));
-    ctx.app_mut(&name).vhosts_enabled = false;
+    // `domains:disable` touches the VHOST file first, so the removal is always announced.
+    ctx.out.info1("App virtual host support disabled");
+    disable_vhosts(ctx, &name);
     Ok(())
+}
+
+/// `disable_app_vhost <app> --no-restart`: the VHOST file goes, `NO_VHOST=1` is set quietly, and
+/// the proxy config is rebuilt.
+pub(crate) fn disable_vhosts(ctx: &mut Ctx, app: &str) {
+    let entry = ctx.app_mut(app);
+    entry.vhosts.clear();
+    entry.env.insert("NO_VHOST".into(), "1".into());
+    nginx_build_config(ctx, app);
+}
+
+/// `domains_enable`: the app's VHOST file becomes the default vhosts when there are any (the
+/// domains just added are lost then), and `NO_VHOST=0` is set quietly. From a command
+/// (`restart`) a deployed app restarts; from `domains:add|set` (`--no-restart`) the proxy config
+/// is rebuilt instead.
+fn enable_vhosts(ctx: &mut Ctx, app: &str, restart: bool) {
+    let defaults = default_vhosts(ctx, app);
+    let entry = ctx.app_mut(app);
+    if !defaults.is_empty() {
+        entry.vhosts = defaults;
+    }
+    entry.env.insert("NO_VHOST".into(), "0".into());
+    if !restart {
+        nginx_build_config(ctx, app);
+    } else if ctx.restarts(app) {
+        crate::ps::restart_app(ctx, app);
+    }
+}
+
+/// `get_default_vhosts`: one per global vhost that is not an IP address, `<app>.<vhost>`, or the
+/// app's own name when it has a dot.
+pub(crate) fn default_vhosts(ctx: &Ctx, app: &str) -> Vec<String> {
+    let is_ip = |v: &str| v.parse::<std::net::IpAddr>().is_ok();
+    ctx.state
+        .global
+        .vhosts
+        .iter()
+        .filter(|v| is_valid_domain(v) && !is_ip(v))
+        .map(|v| if app.contains('.') { app.to_string() } else { format!("{app}.{v}") })
+        .collect()
+}
+
+/// `nginx_build_config` of an app (nginx is the proxy): the `Configuring` line of each vhost, the
+/// config written and nginx reloaded. An app that was never deployed has no web listeners, which
+/// is warned about (not under `--quiet`).
+pub(crate) fn nginx_build_config(ctx: &mut Ctx, app: &str) {
+    let entry = ctx.app(app);
+    let deployed = entry.deployed;
+    let mut vhosts: Vec<String> =
+        if entry.vhosts_enabled() { entry.vhosts.clone() } else { Vec::new() };
+    vhosts.sort();
+    vhosts.dedup();
+    if !deployed {
+        ctx.out.warn_quiet(&format!("No web listeners specified for {app}"));
+    }
+    for vhost in vhosts {
+        ctx.out.line(&format!("-----> Configuring {vhost}...(using built-in template)"));
+    }
+    ctx.out.info1("Creating http nginx.conf");
+    ctx.out.verbose("Reloading nginx");
 }
 
 fn global_domains(ctx: &mut Ctx, args: &[String], usage: &str) -> Result<Vec<String>, Stop> {
@@ -211,11 +274,11 @@ fn global_domains(ctx: &mut Ctx, args: &[String], usage: &str) -> Result<Vec<Str
     Ok(args.to_vec())
 }
 
-/// Global vhosts: new apps get `<app>.<first global vhost>` (messages not taken from a source).
+/// Global vhosts (`$DOKKU_ROOT/VHOST`): new apps get their default vhosts from them ([`default_vhosts`]).
 pub(crate) fn add_global(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     for domain in global_domains(ctx, args, "domains:add-global <domain> [<domain> ...]")? {
         if ctx.state.global.vhosts.contains(&domain) {
-            ctx.out.info1(&format!("Skipping: {domain} already added"));
+            ctx.out.info1(&format!("Skipping {domain}: already added"));
             continue;
         }
         ctx.state.global.vhosts.push(domain.clone());
@@ -240,8 +303,8 @@ pub(crate) fn set_global(ctx: &mut Ctx, args: &[String]) -> CmdResult {
 }
 
 pub(crate) fn clear_global(ctx: &mut Ctx, _args: &[String]) -> CmdResult {
+    ctx.out.info1_quiet("Clearing global domains");
     ctx.state.global.vhosts.clear();
-    ctx.out.info1("Cleared global domains");
     Ok(())
 }
 

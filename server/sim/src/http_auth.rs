@@ -1,4 +1,4 @@
-//! The dokku-http-auth plugin (dokku-host.md §3.8), as of the master commit `plugin:install`
+//! The dokku-http-auth plugin, as of the master commit `plugin:install`
 //! fetches: "enabled" means the nginx include exists, which `add-allowed-ip` and
 //! `remove-allowed-ip` also render; passwords are kept only as salted hashes.
 
@@ -11,7 +11,7 @@ use crate::state::HttpAuthUser;
 const FLAGS: [&str; 3] = ["--http-auth-enabled", "--http-auth-allowed-ips", "--http-auth-users"];
 
 /// `dokku_apps` runs first in the plugin's report, so a host without any app fails even when an
-/// app is named (dokku-host.md §9 trap 16).
+/// app is named.
 pub(crate) fn require_some_app(ctx: &mut Ctx) -> CmdResult {
     if ctx.state.apps.is_empty() {
         return Err(ctx.out.fail("You haven't deployed any applications yet"));

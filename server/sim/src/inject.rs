@@ -66,9 +66,29 @@ impl EffectSpec {
     }
 }
 
+/// The commands that take Dokku's deploy lock: builds (`git_receive_app`). Restarts, scaling and
+/// config changes never do, so a deploy-lock failure cannot happen there.
+pub(crate) const BUILDS: [&str; 2] = ["ps:rebuild", "sim:deploy"];
+
+/// Why an injection can never happen on a real host, if it cannot.
+pub(crate) fn impossible(spec: &InjectionSpec) -> Option<String> {
+    let builds_only = spec.subcommand == "*" || BUILDS.contains(&spec.subcommand.as_str());
+    (spec.effect == EffectSpec::DeployLock && !builds_only).then(|| {
+        format!(
+            "a deploy lock cannot be injected into {}: only builds ({}) take Dokku's deploy lock",
+            spec.subcommand,
+            BUILDS.join(", ")
+        )
+    })
+}
+
 pub(crate) fn parse_list(text: &str) -> Result<Vec<InjectionSpec>, String> {
-    serde_json::from_str(text)
-        .map_err(|e| format!("DOKKU_SIM_INJECT is not a valid injection list: {e}"))
+    let list: Vec<InjectionSpec> = serde_json::from_str(text)
+        .map_err(|e| format!("DOKKU_SIM_INJECT is not a valid injection list: {e}"))?;
+    match list.iter().find_map(impossible) {
+        Some(reason) => Err(format!("DOKKU_SIM_INJECT: {reason}")),
+        None => Ok(list),
+    }
 }
 
 /// Re-arms the injections when `DOKKU_SIM_INJECT` changed since they were last armed; an
@@ -88,6 +108,7 @@ pub(crate) fn take(state: &mut State, subcommand: &str, app: Option<&str>) -> Op
     let index = state.injections.iter().position(|i| {
         i.times > 0
             && (i.subcommand == "*" || i.subcommand == subcommand)
+            && (i.effect != EffectSpec::DeployLock || BUILDS.contains(&subcommand))
             && i.app.as_deref().is_none_or(|want| Some(want) == app)
     })?;
     let injection = &mut state.injections[index];
@@ -115,6 +136,19 @@ mod tests {
         assert_eq!(list.len(), 4);
         assert_eq!(list[1].times, 1);
         assert_eq!(list[3].effect.to_effect(), Effect::Delay(Duration::from_millis(150)));
+    }
+
+    #[test]
+    fn deploy_locks_only_in_builds() {
+        let err = parse_list(r#"[{"subcommand":"ps:restart","effect":"deploy_lock"}]"#);
+        assert!(err.unwrap_err().contains("only builds (ps:rebuild, sim:deploy)"));
+        let mut state = State::default();
+        sync_env(&mut state, Some(r#"[{"subcommand":"*","times":2,"effect":"deploy_lock"}]"#))
+            .unwrap();
+        // A wildcard deploy lock waits for a build.
+        assert_eq!(take(&mut state, "ps:restart", Some("a")), None);
+        assert_eq!(take(&mut state, "config:set", Some("a")), None);
+        assert_eq!(take(&mut state, "ps:rebuild", Some("a")), Some(Effect::DeployLock));
     }
 
     #[test]

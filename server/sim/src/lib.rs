@@ -1,25 +1,34 @@
-//! dokku-sim: a simulated Dokku host (see DESIGN.md §4 and dokku-host.md).
+//! dokku-sim: a simulated Dokku host.
 //!
 //! # What it is
 //!
 //! A stand-in for a Dokku 0.38.27 host with the official `postgres`, `mysql`, `redis` and `mongo`
 //! datastore plugins, `http-auth` and `maintenance` installed, the core builders (dockerfile,
 //! herokuish, lambda, nixpacks, null, pack, railpack) and schedulers (docker-local, k3s, null). It
-//! takes the argv of `dokku <argv...>` and answers with the stdout, stderr and exit status that
-//! `shared/docs/dokku-host.md` documents for a real host: the `-----> ` / `=====> ` / 7-space /
-//! ` !     ` line conventions, `--quiet`, exit 20 for a missing app, exit 2 for an unknown flag,
-//! the padded report rows, the JSON key shapes and the quirks (`json-list` printing `null`,
-//! `apps:unlock` not being idempotent, `resource:limit-clear` wiping everything, ...).
+//! takes the argv of `dokku <argv...>` and answers with the stdout, stderr and exit status a real
+//! host gives, as Dokku's and the plugins' sources print them: the `-----> ` / `=====> ` /
+//! 7-space / ` !     ` line conventions, `--quiet`, exit 20 for a missing app, exit 2 for an
+//! unknown flag, the padded report rows, the JSON key shapes and the quirks (`json-list` printing
+//! `null`, `apps:unlock` not being idempotent, `resource:limit-clear` wiping everything, a build
+//! removing the deploy lock, ...).
+//!
+//! `tests/recordings/` holds what a real Dokku printed for every command the server runs
+//! (`record.sh` there makes them); the fidelity test replays each recording here and fails on
+//! any difference, apart from the few it compares narrowly and says why (no Docker on the
+//! recording host, a different set of plugins).
 //!
 //! Nothing runs: no containers, no builds. Deploy, build and restart output is a plausible log,
-//! not a recording; clients must not parse it (they must not on a real host either).
+//! not a recording; clients must not parse it (they must not on a real host either). The proxy
+//! is nginx on a systemd host: changes that rebuild an app's proxy config print what nginx-vhosts
+//! prints, and a random proxy port is picked for an app without vhosts.
 //!
 //! # PUBLIC API CONTRACT (the server depends on exactly this; keep these signatures)
 //!
 //! * `SimOptions` — knobs: the Dokku version claimed.
 //! * `SimHost::open(state_dir, options)` — load (or create) the state in `state_dir`; in-process.
 //! * `SimHost::run(&self, argv, stdin) -> SimOutcome` — run one `dokku <argv...>` invocation.
-//! * `SimHost::invocations()` / `clear_invocations()` — every invocation, for tests that count calls.
+//! * `SimHost::invocations()` / `clear_invocations()` — the recent invocations (the last
+//!   [`RETAINED_INVOCATIONS`]), for tests that count calls.
 //! * `SimHost::inject(Injection)` — failure injection.
 //! * `SimHost::mark_deployed(app, process_types)` — what a `git push` would do.
 //! * `SimHost::version()`.
@@ -36,7 +45,8 @@
 //! |---|---|
 //! | `apps:list --format json` (before: `unknown flag: --format`, exit 2) | 0.38.21 |
 //! | `ps:scale <app> --format json` (before: `unknown flag: --format`, exit 2) | 0.38.21 |
-//! | `plugin:list --format json` (before: `unknown flag: --format`, exit 2) | 0.38.22 |
+//! | `plugin:list --format json` (before: every argument ignored, the table printed, exit 0) | 0.38.22 |
+//! | `apps:report --format json` without an app on a host without apps warns, exit 0 (before, from 0.34.0: fails with "You haven't deployed any applications yet", exit 1) | 0.35.16 |
 //! | `domains:report --format json` (before: bash `Invalid flag passed`, exit 1) | 0.38.0 |
 //! | domains:report in Go (rows padded to 31, comma-separated flag lists) | 0.38.22 |
 //! | `config:import` (before: not a dokku command) | 0.37.0 |
@@ -95,10 +105,13 @@
 //! # Injections
 //!
 //! An [`Injection`] matches by subcommand (or `*`) and optionally the app (the first positional
-//! argument; the second for `<datastore>:link|unlink|linked`; else `--app`). `DeployLock` prints
-//! Dokku's two-line deploy-lock failure and exits 1 — on stdout for `ps:rebuild`/`ps:restart`
-//! (build capture), on stderr otherwise. `Delay` sleeps without holding the state lock, then
-//! answers normally.
+//! argument; the second for `<datastore>:link|unlink|linked`; else `--app`). `DeployLock` is
+//! another deploy holding the app's deploy lock: it applies only to builds (`ps:rebuild`,
+//! `sim:deploy`), the only commands that take the lock (a restart or a scale never meets it), and
+//! prints what Dokku prints then, on stdout (build capture): the two-line failure, then the same
+//! again as ps:rebuild re-reports its trigger's error, and exits 1. Arming one for another
+//! subcommand is refused (a panic in [`SimHost::inject`], an error in `DOKKU_SIM_INJECT`).
+//! `Delay` sleeps without holding the state lock, then answers normally.
 //!
 //! # Root-only commands
 //!
@@ -128,6 +141,7 @@ mod ssh_keys;
 mod state;
 mod version;
 
+use std::collections::VecDeque;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -194,7 +208,8 @@ pub struct Injection {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
-    /// ` !     <app> currently has a deploy lock in place. Exiting...` (exit 1).
+    /// Another deploy holds the app's deploy lock: the build fails with
+    /// ` !     <app> currently has a deploy lock in place. Exiting...` (exit 1). Builds only.
     DeployLock,
     /// Exit with this status and stderr.
     Exit { status: i32, stderr: String },
@@ -220,8 +235,14 @@ struct Inner {
     state: State,
     /// The text last written, so unchanged state is not rewritten.
     saved: String,
-    invocations: Vec<Invocation>,
+    /// The most recent invocations, oldest first, at most [`RETAINED_INVOCATIONS`].
+    invocations: VecDeque<Invocation>,
 }
+
+/// How many invocations a [`SimHost`] keeps in memory. A long-running `serve --sim` makes
+/// millions; tests read a few after [`SimHost::clear_invocations`], so a ring of the latest is
+/// enough and keeps memory flat.
+pub const RETAINED_INVOCATIONS: usize = 10_000;
 
 /// One line of `invocations.jsonl`.
 #[derive(Serialize, Deserialize)]
@@ -266,7 +287,7 @@ impl SimHost {
             version,
             shared,
             env_injections,
-            inner: Mutex::new(Inner { state, saved, invocations: Vec::new() }),
+            inner: Mutex::new(Inner { state, saved, invocations: VecDeque::new() }),
         })
     }
 
@@ -297,15 +318,13 @@ impl SimHost {
             }
             Some(Effect::DeployLock) => {
                 let app = app.unwrap_or_default();
-                let text = format!(
+                let failure = format!(
                     " !     {app} currently has a deploy lock in place. Exiting...\n !     Run 'apps:unlock' to release the existing deploy lock\n"
                 );
-                let captured = matches!(sub.as_str(), "ps:rebuild" | "ps:restart");
-                Some(if captured {
-                    SimOutput { status: 1, stdout: text, stderr: String::new() }
-                } else {
-                    SimOutput { status: 1, stdout: String::new(), stderr: text }
-                })
+                // The trigger's failure, then ps:rebuild's own report of it: ` !     ` and the
+                // trigger's output, and a blank line.
+                let stdout = format!("{failure} !     {failure}\n");
+                Some(SimOutput { status: 1, stdout, stderr: String::new() })
             }
             Some(Effect::Exit { status, stderr }) => {
                 Some(SimOutput { status, stdout: String::new(), stderr })
@@ -336,16 +355,22 @@ impl SimHost {
             // Best effort: a log that cannot be written must not fail the command.
             let _ = append_log(&self.dir, &invocation);
         }
-        self.lock_inner().invocations.push(invocation);
+        let mut inner = self.lock_inner();
+        if inner.invocations.len() == RETAINED_INVOCATIONS {
+            inner.invocations.pop_front();
+        }
+        inner.invocations.push_back(invocation);
+        drop(inner);
         match output {
             Some(output) => SimOutcome::Completed(output),
             None => SimOutcome::TransportDropped,
         }
     }
 
-    /// Every invocation this `SimHost` ran, in order.
+    /// The invocations this `SimHost` ran, in order: all of them, or the last
+    /// [`RETAINED_INVOCATIONS`] when there were more.
     pub fn invocations(&self) -> Vec<Invocation> {
-        self.lock_inner().invocations.clone()
+        self.lock_inner().invocations.iter().cloned().collect()
     }
 
     pub fn clear_invocations(&self) {
@@ -353,8 +378,16 @@ impl SimHost {
     }
 
     /// Arms a failure for matching invocations (persisted with the state).
+    ///
+    /// # Panics
+    ///
+    /// For a failure a real host cannot have there: a deploy lock on a command that is not a
+    /// build (see the crate docs).
     pub fn inject(&self, injection: Injection) {
         let spec = inject::InjectionSpec::from(injection);
+        if let Some(reason) = inject::impossible(&spec) {
+            panic!("{reason}");
+        }
         let _ = self.with_state(|state| {
             state.injections.push(spec);
             Ok(())

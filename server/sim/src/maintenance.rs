@@ -1,4 +1,4 @@
-//! The dokku-maintenance plugin 0.10.1 (dokku-host.md §3.9): report (with its hand-built JSON),
+//! The dokku-maintenance plugin 0.10.1: report (with its hand-built JSON),
 //! enable, disable. No custom pages are simulated, so their sha256 is always empty.
 
 use crate::context::Ctx;

@@ -1,7 +1,7 @@
 //! What one invocation prints: Dokku's log-line helpers (`-----> `, `=====> `, 7-space verbose,
 //! ` !     ` failures) over separate stdout and stderr buffers, honouring `--quiet`.
 //!
-//! Mirrors `plugins/common/log.go` and the bash `dokku_log_*` functions (dokku-host.md §2.4): the
+//! Mirrors `plugins/common/log.go` and the bash `dokku_log_*` functions: the
 //! `*_quiet` variants vanish under `--quiet`, failures and warnings never do.
 
 use serde::Serialize;
@@ -21,7 +21,7 @@ pub(crate) struct Out {
     pub stderr: String,
     pub quiet: bool,
     /// `ps:rebuild` / `ps:restart` run under Dokku's build capture, which tees both streams into
-    /// the build log: everything, errors included, arrives on stdout (dokku-host.md §2.4).
+    /// the build log: everything, errors included, arrives on stdout.
     pub capture: bool,
 }
 
@@ -87,6 +87,13 @@ impl Out {
         self.err_line(&format!("{FAIL_PREFIX}{text}"));
     }
 
+    /// `dokku_log_warn_quiet`: a warning that `--quiet` silences.
+    pub(crate) fn warn_quiet(&mut self, text: &str) {
+        if !self.quiet {
+            self.warn(text);
+        }
+    }
+
     pub(crate) fn fail(&mut self, text: &str) -> Stop {
         self.fail_code(text, 1)
     }
@@ -123,7 +130,7 @@ pub(crate) fn go_json<T: Serialize + ?Sized>(value: &T) -> String {
 }
 
 /// A bash report row, `printf "%-<width>s %-25s"`: the value is padded too, so rows end in
-/// trailing spaces (dokku-host.md §2.6, §3.8).
+/// trailing spaces.
 pub(crate) fn bash_row(key: &str, value: &str, width: usize) -> String {
     format!("{key:<width$} {value:<25}")
 }

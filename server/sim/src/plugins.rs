@@ -1,16 +1,12 @@
 //! `plugin:list` and `plugin:installed`: the core plugins of the claimed Dokku version plus the
-//! datastore, http-auth and maintenance plugins (dokku-host.md §3.2, §3.4, §3.11).
+//! datastore, http-auth and maintenance plugins.
 
 use serde::Serialize;
 
 use crate::context::Ctx;
-use crate::flags::{self, value_flag};
 use crate::output::{CmdResult, Stop, go_json};
 use crate::ps::hex_id;
 use crate::services::DATASTORES;
-
-/// The plugn release whose `plugn: <version>` header `plugin:list` prints.
-const PLUGN_VERSION: &str = "0.16.0";
 
 const CORE: [&str; 46] = [
     "00_dokku-standard",
@@ -74,29 +70,42 @@ struct Plugin {
     branch: String,
 }
 
+/// A core plugin's `plugin.toml`: its version is Dokku's, except for `builds`, whose file
+/// still says 0.34.0; its description is `dokku core <name> plugin` but for three.
+fn core_plugin(name: &str, dokku_version: &str) -> (String, String) {
+    let version = if name == "builds" { "0.34.0" } else { dokku_version };
+    let description = match name {
+        "00_dokku-standard" => "dokku core standard plugin".to_string(),
+        "20_events" => "dokku core events logging plugin".to_string(),
+        "certs" => "dokku core certificate management plugin".to_string(),
+        other => format!("dokku core {other} plugin"),
+    };
+    (version.to_string(), description)
+}
+
 fn installed(ctx: &Ctx) -> Vec<Plugin> {
     let mut plugins: Vec<Plugin> = CORE
         .iter()
-        .map(|name| Plugin {
-            name: name.to_string(),
-            version: ctx.v.as_str().to_string(),
-            enabled: true,
-            core: true,
-            description: format!(
-                "dokku core {} plugin",
-                name.trim_start_matches(|c: char| c.is_ascii_digit() || c == '_')
-            ),
-            source_url: String::new(),
-            committish: String::new(),
-            branch: String::new(),
+        .map(|name| {
+            let (version, description) = core_plugin(name, ctx.v.as_str());
+            Plugin {
+                name: name.to_string(),
+                version,
+                enabled: true,
+                core: true,
+                description,
+                source_url: String::new(),
+                committish: String::new(),
+                branch: String::new(),
+            }
         })
         .collect();
     let mut third_party: Vec<(&str, &str, String)> = DATASTORES
         .iter()
         .map(|d| (d.name, d.plugin_version, format!("dokku {} service plugin", d.name)))
         .collect();
-    third_party.push(("http-auth", "0.10.0", "dokku http-auth plugin".to_string()));
-    third_party.push(("maintenance", "0.10.1", "dokku maintenance plugin".to_string()));
+    third_party.push(("http-auth", "0.10.0", "HTTP authentication for apps".to_string()));
+    third_party.push(("maintenance", "0.10.1", "Maintenance mode for apps".to_string()));
     for (name, version, description) in third_party {
         plugins.push(Plugin {
             name: name.to_string(),
@@ -113,27 +122,42 @@ fn installed(ctx: &Ctx) -> Vec<Plugin> {
     plugins
 }
 
+/// `plugin:list [--format stdout|json]`: plugn's table, or (0.38.22+) JSON. The arguments are
+/// read by hand: before 0.38.22 they are all ignored (`--format json` prints the table), since
+/// then `--format` is the only one looked at.
 pub(crate) fn list(ctx: &mut Ctx, args: &[String]) -> CmdResult {
-    let spec: &[flags::Flag] = if ctx.v.plugin_list_json() { &[value_flag("format")] } else { &[] };
-    let parsed = flags::parse(&mut ctx.out, args, spec)?;
+    let mut format = "stdout".to_string();
+    if ctx.v.plugin_list_json() {
+        let mut rest = args.iter();
+        while let Some(arg) = rest.next() {
+            if arg == "--format" {
+                format = rest.next().cloned().unwrap_or_default();
+            } else if let Some(value) = arg.strip_prefix("--format=") {
+                format = value.to_string();
+            }
+        }
+    }
     let plugins = installed(ctx);
-    match parsed.value("format").unwrap_or("stdout") {
+    match format.as_str() {
         "json" => {
             let json = go_json(&plugins);
             ctx.out.line(&json);
         }
-        "stdout" | "text" => {
-            let width = plugins.iter().map(|p| p.name.len()).max().unwrap_or(0);
-            ctx.out.line(&format!("plugn: {PLUGN_VERSION}"));
+        "stdout" => {
+            // plugn's `printf "  %-20s %-5s %-10s %s\n"`.
             for p in plugins {
                 let status = if p.enabled { "enabled" } else { "disabled" };
                 ctx.out.line(&format!(
-                    "  {:<width$} {:<8} {:<8} {}",
+                    "  {:<20} {:<5} {:<10} {}",
                     p.name, p.version, status, p.description
                 ));
             }
         }
-        other => return Err(ctx.out.fail(&format!("Invalid format specified: {other}"))),
+        _ => {
+            return Err(ctx
+                .out
+                .fail("Invalid output format specified, supported formats: json, stdout"));
+        }
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! `ps:*` and the deployment model (dokku-host.md §3.7, §3.14): scale read/write, the ps report,
+//! `ps:*` and the deployment model: scale read/write, the ps report,
 //! rebuild/restart, and the build and deploy logs a deployed app prints when it is (re)deployed.
 //!
 //! An app is deployed only through `mark_deployed` (what a `git push` does). Until then it has no
@@ -14,7 +14,7 @@ use crate::context::Ctx;
 use crate::flags::{self, bool_flag, value_flag};
 use crate::output::{CmdResult, Out, Stop, go_json};
 use crate::report::{self, GoReport};
-use crate::state::State;
+use crate::state::{App, State};
 
 /// Hex of a SHA-256 over the parts: stable, realistic-looking ids.
 pub(crate) fn hex_id(parts: &[&str]) -> String {
@@ -90,7 +90,7 @@ pub(crate) fn deploy_log(out: &mut Out, state: &State, app: &str, only: Option<&
     }
     out.info1("Running post-deploy");
     out.info2("Application deployed:");
-    if entry.vhosts_enabled {
+    if entry.vhosts_enabled() {
         for domain in &entry.vhosts {
             out.verbose(&format!("http://{domain}"));
         }
@@ -151,7 +151,7 @@ pub(crate) fn scale(ctx: &mut Ctx, args: &[String]) -> CmdResult {
 }
 
 fn scale_read(ctx: &mut Ctx, name: &str, format: &str) -> CmdResult {
-    let scale = ctx.app(name).scale.clone();
+    let scale = ctx.app(name).formations();
     match format {
         "json" => {
             let list: Vec<BTreeMap<&str, serde_json::Value>> = scale
@@ -185,6 +185,8 @@ fn scale_read(ctx: &mut Ctx, name: &str, format: &str) -> CmdResult {
 }
 
 fn scale_write(ctx: &mut Ctx, name: &str, tuples: &[String], skip_deploy: bool) -> CmdResult {
+    // The tuples are echoed as given, before they are parsed.
+    ctx.out.info1(&format!("Scaling {name} processes: {}", tuples.join(" ")));
     let mut updates: Vec<(String, i64)> = Vec::new();
     for tuple in tuples {
         let Some((t, count)) = tuple.split_once('=') else {
@@ -198,23 +200,9 @@ fn scale_write(ctx: &mut Ctx, name: &str, tuples: &[String], skip_deploy: bool) 
             updates.push((t, count));
         }
     }
-    let app = ctx.app(name);
-    // Only a deployed Procfile restricts scaling up; scaling to 0 is always allowed.
-    if app.deployed {
-        for (t, count) in &updates {
-            if *count != 0 && !app.procfile.contains(t) {
-                return Err(ctx.out.fail(&format!("{t} is not a valid process name to scale up")));
-            }
-        }
-    }
-    let before = app.scale.clone();
-    let deployed = app.deployed;
-    let summary: Vec<String> = updates.iter().map(|(t, n)| format!("{t}={n}")).collect();
-    ctx.out.info1(&format!("Scaling {name} processes: {}", summary.join(" ")));
-    let entry = ctx.app_mut(name);
-    for (t, n) in &updates {
-        entry.scale.insert(t.clone(), *n);
-    }
+    let before = ctx.app(name).formations();
+    let deployed = ctx.app(name).deployed;
+    update_scale(ctx.app_mut(name), &updates).map_err(|e| ctx.out.fail(&e))?;
     if skip_deploy || !deployed {
         return Ok(());
     }
@@ -225,6 +213,34 @@ fn scale_write(ctx: &mut Ctx, name: &str, tuples: &[String], skip_deploy: bool) 
         bump_deploy(ctx.state, name);
         deploy_log(&mut ctx.out, ctx.state, name, Some(&changed));
     }
+    Ok(())
+}
+
+/// `updateScale`: the updates, then the stored types they do not name, then the Procfile's
+/// other types at 0. A type at 0 that the Procfile lacks (every type, before a deploy) moves to
+/// `scale.old`, which replaces the previous `scale.old`. Only a deployed Procfile restricts
+/// scaling up.
+pub(crate) fn update_scale(app: &mut App, updates: &[(String, i64)]) -> Result<(), String> {
+    let valid = |t: &str| app.deployed && app.procfile.iter().any(|p| p == t);
+    if let Some((t, _)) = updates.iter().find(|(t, n)| app.deployed && *n != 0 && !valid(t)) {
+        return Err(format!("{t} is not a valid process name to scale up"));
+    }
+    let mut all: Vec<(String, i64)> = updates.to_vec();
+    for (t, n) in &app.scale {
+        if !all.iter().any(|(seen, _)| seen == t) {
+            all.push((t.clone(), *n));
+        }
+    }
+    if app.deployed {
+        for t in &app.procfile {
+            if !all.iter().any(|(seen, _)| seen == t) {
+                all.push((t.clone(), 0));
+            }
+        }
+    }
+    let (scale, old): (Vec<_>, Vec<_>) = all.into_iter().partition(|(t, n)| valid(t) || *n != 0);
+    app.scale = scale.into_iter().collect();
+    app.scale_old = old.into_iter().collect();
     Ok(())
 }
 
@@ -325,11 +341,26 @@ fn targets(ctx: &mut Ctx, args: &[String]) -> Result<(Vec<String>, Vec<String>),
     Ok((vec![name], parsed.positional.iter().skip(1).cloned().collect()))
 }
 
+/// The `dokku` script puts `ps:rebuild` and `ps:restart` under build capture whenever they have
+/// a first argument, before anything checks it: from then on both streams go to stdout.
+pub(crate) fn start_build_capture(ctx: &mut Ctx, args: &[String]) {
+    if args.first().is_some_and(|a| !a.is_empty()) {
+        ctx.out.capture = true;
+    }
+}
+
+/// A build (`git_receive_app`) takes the app's deploy lock and removes the lock file when it
+/// ends, whether it succeeded or not. `apps:lock` only creates that file and holds no lock, so
+/// it never stops a build, and a build unlocks the app.
+fn release_deploy_lock(ctx: &mut Ctx, name: &str) {
+    ctx.app_mut(name).locked = false;
+}
+
 pub(crate) fn rebuild(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    start_build_capture(ctx, args);
     let (apps, _) = targets(ctx, args)?;
-    // Build capture starts once the app is known: from here on everything goes to stdout.
-    ctx.out.capture = true;
     for name in apps {
+        release_deploy_lock(ctx, &name);
         if !ctx.app(&name).deployed {
             return Err(no_commits(&mut ctx.out));
         }
@@ -340,9 +371,10 @@ pub(crate) fn rebuild(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     Ok(())
 }
 
+/// Restarts take no deploy lock (only builds do).
 pub(crate) fn restart(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    start_build_capture(ctx, args);
     let (apps, rest) = targets(ctx, args)?;
-    ctx.out.capture = true;
     let only = rest.first().map(|t| vec![t.clone()]);
     for name in apps {
         if !ctx.app(&name).deployed {

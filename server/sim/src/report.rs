@@ -1,6 +1,6 @@
 //! The generic Go `:report` command (`ParseReportArgs` + `ReportSingleApp` in
 //! `plugins/common`): argument rules, the padded stdout rows, the JSON key shapes per version, and
-//! single info-flag lookups (dokku-host.md §2.6).
+//! single info-flag lookups.
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! `resource:*` (dokku-host.md §3.10): limits and reservations stored as
+//! `resource:*`: limits and reservations stored as
 //! `<proctype>.<limit|reserve>.<resource>` properties, the sparse report, the full listing, and
 //! the clear commands (including the trap that clearing without `--process-type` wipes all).
 

@@ -1,4 +1,4 @@
-//! The official datastore plugins postgres, mysql, redis and mongo (dokku-host.md §4): one bash
+//! The official datastore plugins postgres, mysql, redis and mongo: one bash
 //! template, so one implementation parameterised by the plugin's constants.
 
 use crate::context::{Ctx, MSG_NO_APP};
@@ -438,9 +438,7 @@ fn link(ctx: &mut Ctx, ds: &Datastore, args: &[String]) -> CmdResult {
     ctx.out.info1_quiet("Setting config vars");
     ctx.out.verbose_quiet(&format!("{key}:  {url}"));
     ctx.app_mut(&app).env.insert(key, url);
-    if !switches.contains(&'n') && ctx.restarts(&app) {
-        restart_app(ctx, &app);
-    }
+    restart_after_link(ctx, &app, switches.contains(&'n'));
     Ok(())
 }
 
@@ -464,12 +462,20 @@ fn unlink(ctx: &mut Ctx, ds: &Datastore, args: &[String]) -> CmdResult {
     }
     let key = format!("{alias}_URL");
     if ctx.app_mut(&app).env.remove(&key).is_some() {
-        ctx.out.info1(&format!("Unsetting {key}"));
+        ctx.out.info1_quiet(&format!("Unsetting {key}"));
     }
-    if !switches.contains(&'n') && ctx.restarts(&app) {
-        restart_app(ctx, &app);
-    }
+    restart_after_link(ctx, &app, switches.contains(&'n'));
     Ok(())
+}
+
+/// After a link or unlink: with `--no-restart` the plugin says it skips the restart (deployed or
+/// not); otherwise its config change restarts a deployed app.
+fn restart_after_link(ctx: &mut Ctx, app: &str, no_restart: bool) {
+    if no_restart {
+        ctx.out.verbose("Skipping restart of linked app");
+    } else if ctx.restarts(app) {
+        restart_app(ctx, app);
+    }
 }
 
 fn linked(ctx: &mut Ctx, ds: &Datastore, args: &[String]) -> CmdResult {

@@ -1,4 +1,4 @@
-//! `ssh-keys:*` (dokku-host.md §3.13): the `authorized_keys` entries sshcommand manages, listed
+//! `ssh-keys:*`: the `authorized_keys` entries sshcommand manages, listed
 //! as text or its hand-assembled (unescaped) JSON, with real OpenSSH SHA256 fingerprints.
 
 use base64::Engine;

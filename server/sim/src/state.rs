@@ -63,7 +63,11 @@ pub(crate) struct App {
     pub git_sha: String,
     /// Process types of the deployed Procfile, sorted.
     pub procfile: Vec<String>,
+    /// The `scale` property: what `ps:scale` and deploys keep.
     pub scale: BTreeMap<String, i64>,
+    /// The `scale.old` property: types scaled to 0 that the Procfile does not have. Dokku moves
+    /// them here and still lists them until the next scale without them.
+    pub scale_old: BTreeMap<String, i64>,
     /// `ps:stop` ran and nothing started the app again.
     pub stopped: bool,
     pub env: BTreeMap<String, String>,
@@ -72,8 +76,9 @@ pub(crate) struct App {
     pub buildpacks_props: BTreeMap<String, String>,
     pub ps: BTreeMap<String, String>,
     pub scheduler: BTreeMap<String, String>,
+    /// The app's `VHOST` file. Whether vhosts are on is its `NO_VHOST` env var, as in Dokku
+    /// (see [`App::vhosts_enabled`]).
     pub vhosts: Vec<String>,
-    pub vhosts_enabled: bool,
     /// `<proctype>.<limit|reserve>.<resource>` -> value, as Dokku names its properties.
     pub resources: BTreeMap<String, String>,
     pub http_auth: HttpAuth,
@@ -125,6 +130,22 @@ pub(crate) struct SshKey {
     pub fingerprint: String,
     /// The key line as given, comment included.
     pub public_key: String,
+}
+
+impl App {
+    /// `is_app_vhost_enabled`: on unless the app's env has `NO_VHOST=1`.
+    pub(crate) fn vhosts_enabled(&self) -> bool {
+        self.env.get("NO_VHOST").map(String::as_str) != Some("1")
+    }
+
+    /// What `ps:scale` lists (`getFormations`): `scale`, plus the `scale.old` types it lacks.
+    pub(crate) fn formations(&self) -> BTreeMap<String, i64> {
+        let mut all = self.scale.clone();
+        for (t, n) in &self.scale_old {
+            all.entry(t.clone()).or_insert(*n);
+        }
+        all
+    }
 }
 
 impl State {

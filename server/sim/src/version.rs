@@ -1,6 +1,6 @@
 //! The Dokku version the simulated host claims, and the output-format gates that follow from it.
 //!
-//! Every gate cites the Dokku release that introduced the behaviour (dokku-host.md §1, §2.6, §9), so
+//! Every gate cites the Dokku release that introduced the behaviour, so
 //! a server talking to the sim with an older version knob walks its documented fallback path.
 
 use semver::Version;
@@ -69,6 +69,12 @@ impl DokkuVersion {
     /// `<plugin>-global-<prop>` holds the raw stored value; before 0.38.0 it held the default.
     pub(crate) fn global_keys_raw(&self) -> bool {
         self.at_least(0, 38, 0)
+    }
+
+    /// `apps:report --format json` without an app fails with "You haven't deployed any
+    /// applications yet" (exit 1) on a host without apps, instead of warning (fixed in 0.35.16).
+    pub(crate) fn report_without_apps_fails(&self) -> bool {
+        self.at_least(0, 34, 0) && !self.at_least(0, 35, 16)
     }
 
     /// The extended ps report (start-cmd, skip-deploy, computed restart policy ...).

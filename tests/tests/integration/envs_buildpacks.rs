@@ -83,7 +83,11 @@ async fn env_deletes_bad_input_and_unknown_apps() {
     let r = server.api(&bearer, "DELETE", &format!("/@api/envs/{APP}:GONE"), None).await;
     assert_eq!(r.status, 404, "deleting what is absent");
     let r = server.api(&bearer, "GET", &format!("/@api/apps/{APP}/envs"), None).await;
-    assert_eq!(r.json()["data"], json!([]));
+    // Left: the NO_VHOST=1 Dokku gives a new app on a host without a global domain.
+    let data = r.json()["data"].clone();
+    let keys: Vec<&str> =
+        data.as_array().unwrap().iter().filter_map(|e| e["id"].as_str()).collect();
+    assert_eq!(keys, [format!("{APP}:NO_VHOST")]);
 
     server.take_dokku_calls();
     for (app, key, value) in [

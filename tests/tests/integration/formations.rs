@@ -93,11 +93,14 @@ async fn hosts_before_0_38_21_read_the_quiet_text() {
 }
 
 #[tokio::test]
-async fn an_app_never_deployed_has_no_formations_until_one_is_set() {
+async fn an_app_never_deployed_has_one_web_process_and_stores_new_counts() {
     let (server, bearer) = server_with_app().await;
     let client = server.client().await;
-    let r = client.get_formations_for_app().app_id(APP).send().await.unwrap();
-    assert!(r.into_inner().data.is_empty());
+    // Dokku gives a new app one web process (the ps plugin's post-create trigger).
+    let r = client.get_formations_for_app().app_id(APP).send().await.unwrap().into_inner();
+    assert_eq!(r.data.len(), 1);
+    assert_eq!(r.data[0].id.as_deref(), Some("node-js-app:web"));
+    assert_eq!(r.data[0].attributes.as_ref().unwrap().quantity, Some(1));
 
     // Dokku only stores the count of an app never deployed; the job says so.
     let body: types::AddFormationBody =
@@ -115,8 +118,9 @@ async fn an_app_never_deployed_has_no_formations_until_one_is_set() {
     assert!(message.contains("first deploy"), "{message}");
 
     let r = client.get_formations_for_app().app_id(APP).send().await.unwrap().into_inner();
-    assert_eq!(r.data.len(), 1);
-    assert_eq!(r.data[0].attributes.as_ref().unwrap().quantity, Some(2));
+    assert_eq!(r.data.len(), 2);
+    assert_eq!(r.data[1].id.as_deref(), Some("node-js-app:worker"));
+    assert_eq!(r.data[1].attributes.as_ref().unwrap().quantity, Some(2));
     server.finish().await;
 }
 

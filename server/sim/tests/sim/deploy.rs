@@ -131,7 +131,12 @@ fn global_vhost_gives_new_apps_a_domain() {
     let s = sim();
     s.ok(&["domains:add-global", "dokku.me"]);
     let created = s.stdout(&["apps:create", "a"]);
-    assert_eq!(created, "-----> Creating a...\n-----> Creating new app virtual host file...\n");
+    assert_eq!(
+        created,
+        "-----> Creating a...\n-----> Creating new app virtual host file...\n\
+         -----> Configuring a.dokku.me...(using built-in template)\n\
+         -----> Creating http nginx.conf\n       Reloading nginx\n"
+    );
     assert_eq!(
         s.stdout(&["domains:report", "a", "--format", "json"]),
         "{\"app-enabled\":\"true\",\"app-vhosts\":\"a.dokku.me\",\"global-enabled\":\"true\",\"global-vhosts\":\"dokku.me\"}\n"
@@ -141,4 +146,21 @@ fn global_vhost_gives_new_apps_a_domain() {
         s.stdout(&["ps:restart", "a"])
             .ends_with("=====> Application deployed:\n       http://a.dokku.me\n")
     );
+}
+
+/// `apps:lock` only creates the lock file; a build takes Dokku's deploy lock and removes the
+/// file when it ends, so a rebuild (even a failed one) unlocks the app, and a restart leaves it.
+#[test]
+fn a_build_removes_the_deploy_lock() {
+    let s = sim();
+    s.app("a");
+    s.ok(&["apps:lock", "a"]);
+    s.ok(&["ps:restart", "a"]);
+    assert_eq!(s.run(&["apps:locked", "a"]).status, 0);
+    assert_eq!(s.run(&["ps:rebuild", "a"]).status, 1, "never deployed: no commits");
+    assert_fails(&s.run(&["apps:locked", "a"]), 1, " !     Deploy lock does not exist\n");
+    s.host.mark_deployed("a", &["web"]).unwrap();
+    s.ok(&["apps:lock", "a"]);
+    s.ok(&["ps:rebuild", "a"]);
+    assert_eq!(s.run(&["apps:locked", "a"]).status, 1);
 }

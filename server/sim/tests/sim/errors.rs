@@ -1,4 +1,4 @@
-//! The error tables of dokku-host.md: literal messages, streams and exit statuses.
+//! Error messages, streams and exit statuses, as Dokku's sources print them.
 
 use crate::support::*;
 
@@ -262,9 +262,14 @@ fn app_validation_applies_everywhere() {
         &["http-auth:enable", "zz"],
         &["maintenance:enable", "zz"],
         &["postgres:app-links", "zz"],
-        &["ps:rebuild", "zz"],
     ] {
         assert_fails(&s.run(argv), 20, " !     App zz does not exist\n");
+    }
+    // Build capture starts before the app is checked: the failure arrives on stdout.
+    for argv in [&["ps:rebuild", "zz"][..], &["ps:restart", "zz"]] {
+        let out = s.run(argv);
+        let shown = (out.status, out.stdout.as_str(), out.stderr.as_str());
+        assert_eq!(shown, (20, " !     App zz does not exist\n", ""), "{argv:?}");
     }
     for argv in [&["ps:scale"][..], &["builder:report", ""], &["resource:limit"]] {
         assert_fails(&s.run(argv), 1, NO_APP);

@@ -20,29 +20,41 @@ fn deploy_lock_counts_down_per_app() {
     s.host.inject(injection("ps:rebuild", Some("web1"), 2, Effect::DeployLock));
     s.host.clear_invocations();
 
-    let lock = " !     web1 currently has a deploy lock in place. Exiting...\n !     Run 'apps:unlock' to release the existing deploy lock\n";
+    // What a real ps:rebuild prints while another deploy holds the lock (recorded): the
+    // trigger's failure, then ps:rebuild's report of it, all on stdout (build capture).
+    let failure = " !     web1 currently has a deploy lock in place. Exiting...\n !     Run 'apps:unlock' to release the existing deploy lock\n";
+    let lock = format!("{failure} !     {failure}\n");
     assert_eq!(s.run(&["ps:rebuild", "web2"]).status, 0);
     for _ in 0..2 {
         let out = s.run(&["--force", "ps:rebuild", "web1"]);
         // Build capture: the failure arrives on stdout.
-        assert_eq!((out.status, out.stdout.as_str(), out.stderr.as_str()), (1, lock, ""));
+        assert_eq!((out.status, out.stdout.as_str(), out.stderr.as_str()), (1, lock.as_str(), ""));
     }
     assert_eq!(s.run(&["ps:rebuild", "web1"]).status, 0);
     let statuses: Vec<Option<i32>> = s.host.invocations().iter().map(|i| i.status).collect();
     assert_eq!(statuses, [Some(0), Some(1), Some(1), Some(0)]);
 }
 
+/// Only builds take Dokku's deploy lock: a restart (or a config change) never meets it, so such
+/// an injection is refused rather than simulating what cannot happen.
 #[test]
-fn deploy_lock_outside_build_capture_is_on_stderr() {
+#[should_panic(expected = "only builds (ps:rebuild, sim:deploy) take Dokku's deploy lock")]
+fn deploy_lock_cannot_be_injected_into_a_restart() {
+    let s = sim();
+    s.host.inject(injection("ps:restart", None, 1, Effect::DeployLock));
+}
+
+#[test]
+fn a_wildcard_deploy_lock_waits_for_a_build() {
     let s = sim();
     s.app("a");
-    s.host.inject(injection("config:set", None, 1, Effect::DeployLock));
-    let out = s.run(&["config:set", "a", "K=V"]);
-    assert_eq!(out.status, 1);
-    assert_eq!(out.stdout, "");
-    assert!(out.stderr.starts_with(" !     a currently has a deploy lock in place. Exiting...\n"));
-    // Injected failures do not run the command.
-    assert_eq!(s.run(&["config:get", "a", "K"]).status, 1);
+    s.host.inject(injection("*", None, 1, Effect::DeployLock));
+    assert_eq!(s.run(&["ps:restart", "a"]).status, 0);
+    assert_eq!(s.run(&["config:set", "a", "K=V"]).status, 0);
+    assert_eq!(
+        s.run(&["ps:rebuild", "a"]).stdout.lines().next().unwrap(),
+        " !     a currently has a deploy lock in place. Exiting..."
+    );
 }
 
 #[test]

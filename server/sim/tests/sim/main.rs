@@ -7,5 +7,6 @@ mod errors;
 mod fidelity;
 mod injections;
 mod persistence;
+mod recordings;
 mod services;
 mod versions;

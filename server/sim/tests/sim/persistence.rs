@@ -1,9 +1,9 @@
 //! State survives reopening, the standalone binary's mode shares it safely between processes,
-//! and every invocation is recorded.
+//! and invocations are recorded (the latest, in a bounded ring).
 
 use std::sync::Arc;
 
-use dokku_sim::{CliEnv, Invocation, SimHost, SimOptions, cli_invoke};
+use dokku_sim::{CliEnv, Invocation, RETAINED_INVOCATIONS, SimHost, SimOptions, cli_invoke};
 
 use crate::support::*;
 
@@ -62,6 +62,26 @@ fn invocations_are_recorded() {
     assert!(s.host.invocations().is_empty());
 }
 
+/// A long-running host keeps only the latest invocations: the log is a ring, not a list that
+/// grows with every command (`serve --sim` under load made millions).
+#[test]
+fn invocation_log_is_bounded() {
+    let s = sim();
+    let extra = 25;
+    for i in 0..RETAINED_INVOCATIONS + extra {
+        s.run(&["apps:exists", &format!("app-{i}")]);
+    }
+    let kept = s.host.invocations();
+    assert_eq!(kept.len(), RETAINED_INVOCATIONS);
+    // The oldest were dropped, the newest kept, in order.
+    assert_eq!(kept[0].argv, ["apps:exists".to_string(), format!("app-{extra}")]);
+    let last = RETAINED_INVOCATIONS + extra - 1;
+    assert_eq!(kept[kept.len() - 1].argv, ["apps:exists".to_string(), format!("app-{last}")]);
+    s.host.clear_invocations();
+    s.run(&["version"]);
+    assert_eq!(s.host.invocations().len(), 1);
+}
+
 fn env(dir: &std::path::Path) -> CliEnv {
     CliEnv { state_dir: Some(dir.to_path_buf()), version: None, inject: None, latency_ms: None }
 }
@@ -87,7 +107,7 @@ fn binary_mode_logs_and_shares_state() {
     let not_read = cli_invoke(&env, &["config:keys".to_string(), "a".to_string()], || {
         panic!("config:keys must not read stdin")
     });
-    assert_eq!(not_read.stdout, "K\n");
+    assert_eq!(not_read.stdout, "K\nNO_VHOST\n");
 
     let log = SimHost::read_invocation_log(dir.path());
     assert_eq!(log.len(), 4);
@@ -137,6 +157,7 @@ fn concurrent_processes_lose_no_update() {
         dokku_sim::SimOutcome::Completed(o) => o.stdout,
         other => panic!("{other:?}"),
     };
-    assert_eq!(keys.lines().count(), 24, "{keys}");
+    // 24 set here, and the NO_VHOST=1 of a new app without a global domain.
+    assert_eq!(keys.lines().count(), 25, "{keys}");
     assert_eq!(SimHost::read_invocation_log(&path).len(), 1 + 12 * 4);
 }

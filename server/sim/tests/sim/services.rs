@@ -16,7 +16,10 @@ fn link_sets_the_url_and_restarts_unless_told_not_to() {
     // A second postgres service gets an alternative alias.
     s.ok(&["postgres:create", "other"]);
     s.ok(&["--quiet", "postgres:link", "other", "a"]);
-    assert_eq!(s.stdout(&["config:keys", "a"]), "DATABASE_URL\nDOKKU_POSTGRES_AQUA_URL\n");
+    assert_eq!(
+        s.stdout(&["config:keys", "a"]),
+        "DATABASE_URL\nDOKKU_POSTGRES_AQUA_URL\nNO_VHOST\n"
+    );
 
     s.app("b");
     s.host.mark_deployed("b", &["web"]).unwrap();
@@ -26,10 +29,11 @@ fn link_sets_the_url_and_restarts_unless_told_not_to() {
     assert!(link.starts_with("-----> Restarting app b\n"), "{link}");
     assert!(s.stdout(&["config:get", "b", "REDIS_URL"]).trim_end().ends_with("?ssl=true"));
     let unlink = s.stdout(&["redis:unlink", "cache", "b", "--no-restart"]);
-    assert_eq!(unlink, "-----> Unsetting REDIS_URL\n");
+    // Recorded: with --no-restart the plugin says it skips the restart.
+    assert_eq!(unlink, "-----> Unsetting REDIS_URL\n       Skipping restart of linked app\n");
     assert_eq!(s.stdout(&["redis:app-links", "b"]), "");
     s.ok(&["--quiet", "redis:link", "cache", "b", "--no-restart", "--alias", "sessions"]);
-    assert_eq!(s.stdout(&["config:keys", "b"]), "SESSIONS_URL\n");
+    assert_eq!(s.stdout(&["config:keys", "b"]), "NO_VHOST\nSESSIONS_URL\n");
 }
 
 #[test]
@@ -71,5 +75,5 @@ fn app_flag_reaches_datastore_commands() {
     s.ok(&["postgres:create", "db"]);
     s.ok(&["--app", "a", "postgres:link", "db", "--no-restart"]);
     assert_eq!(s.stdout(&["--app", "a", "postgres:app-links"]), "db\n");
-    assert_eq!(s.stdout(&["--app", "a", "config:keys"]), "DATABASE_URL\n");
+    assert_eq!(s.stdout(&["--app", "a", "config:keys"]), "DATABASE_URL\nNO_VHOST\n");
 }

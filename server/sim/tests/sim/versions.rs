@@ -16,12 +16,18 @@ fn json_listing_gates() {
     new.app("a");
     assert_eq!(new.stdout(&["apps:list", "--format", "json"]), "[\"a\"]\n");
 
-    assert_fails(
-        &sim_at("0.38.21").run(&["plugin:list", "--format", "json"]),
-        2,
-        "unknown flag: --format\n",
-    );
+    // Before 0.38.22 plugin:list is plugn's table whatever its arguments: `--format json` is
+    // ignored, not refused.
+    let ignored = sim_at("0.38.21").run(&["plugin:list", "--format", "json"]);
+    assert_eq!((ignored.status, ignored.stderr.as_str()), (0, ""));
+    assert_eq!(ignored.stdout, sim_at("0.38.21").stdout(&["plugin:list"]));
+    assert!(ignored.stdout.starts_with("  00_dokku-standard    0.38.21 enabled    "));
     assert!(sim_at("0.38.22").stdout(&["plugin:list", "--format", "json"]).starts_with('['));
+    assert_fails(
+        &sim_at("0.38.22").run(&["plugin:list", "--format", "yaml"]),
+        1,
+        " !     Invalid output format specified, supported formats: json, stdout\n",
+    );
 }
 
 #[test]
@@ -140,4 +146,29 @@ fn version_is_semver() {
     let bad =
         dokku_sim::SimHost::open(dir.path(), dokku_sim::SimOptions { version: "0.38".into() });
     assert_eq!(bad.err().map(|e| e.kind()), Some(std::io::ErrorKind::InvalidInput));
+}
+
+/// Dokku 0.34.0 to 0.35.15 fail `apps:report --format json` without an app on a host without
+/// apps (fixed in 0.35.16, which warns and exits 0, as every later version does).
+#[test]
+fn app_report_of_no_apps_fails_before_0_35_16() {
+    for version in ["0.34.0", "0.35.15"] {
+        let old = sim_at(version);
+        assert_fails(
+            &old.run(&["apps:report", "--format", "json"]),
+            1,
+            " !     You haven't deployed any applications yet\n",
+        );
+        // With an app there is something to report; a named app is unaffected.
+        old.app("a");
+        assert_eq!(old.run(&["apps:report", "--format", "json"]).status, 0);
+    }
+    for version in ["0.35.16", "0.38.27"] {
+        let fixed = sim_at(version).run(&["apps:report", "--format", "json"]);
+        assert_eq!(
+            (fixed.status, fixed.stdout.as_str(), fixed.stderr.as_str()),
+            (0, "", " !     You haven't deployed any applications yet\n"),
+            "{version}"
+        );
+    }
 }

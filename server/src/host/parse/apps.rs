@@ -1,4 +1,4 @@
-//! `apps:list` (JSON and quiet text) and `apps:report --format json` (dokku-host.md §3.1).
+//! `apps:list` (JSON and quiet text) and `apps:report --format json`.
 
 use serde_json::Value;
 
@@ -36,7 +36,8 @@ pub(crate) fn parse_string_array(
 /// `apps:report <app> --format json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppReport {
-    /// The deploy-lock file exists (dokku-host.md §3.1 on what that does and does not block).
+    /// The deploy-lock file exists (`apps:lock`). It stops no deploy: a build takes the lock
+    /// itself and removes the file when it ends, so a rebuild unlocks the app.
     pub locked: bool,
     /// Creation time, seconds since the Unix epoch.
     pub created_at: Option<i64>,

@@ -1,4 +1,4 @@
-//! `builder:report <app> --format json` → [`BuilderReport`] (dokku-host.md §3.2).
+//! `builder:report <app> --format json` → [`BuilderReport`].
 
 use super::parse_error::ParseError;
 use super::report::parse_report_json;

@@ -1,5 +1,5 @@
 //! An app's buildpack list, in order (position = index + 1), from `buildpacks:report` or
-//! `buildpacks:list` (dokku-host.md §3.3).
+//! `buildpacks:list`.
 
 use super::parse_error::ParseError;
 use super::report::parse_report_json;

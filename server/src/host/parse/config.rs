@@ -33,7 +33,7 @@ pub fn parse_config_export_json(stdout: &str) -> Result<BTreeMap<String, String>
 }
 
 /// Parses `config:export --format json-list <app>`: `[{"name":"K","value":"v"},...]`, or
-/// `null` on an empty env (a nil Go slice, dokku-host.md §3.6). A repeated name is an error.
+/// `null` on an empty env (a nil Go slice). A repeated name is an error.
 pub fn parse_config_export_json_list(stdout: &str) -> Result<BTreeMap<String, String>, ParseError> {
     let items = match parse_json_value(EXPORT_JSON_LIST, stdout)? {
         Value::Null => return Ok(BTreeMap::new()),

@@ -1,4 +1,4 @@
-//! An app's domains, from `domains:report` (dokku-host.md §3.5).
+//! An app's domains, from `domains:report`.
 
 use super::parse_error::ParseError;
 use super::report::parse_report_json;

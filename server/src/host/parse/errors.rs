@@ -1,7 +1,7 @@
 //! Dokku's stderr: the ` !     ` messages, and the few failures only their text identifies.
 //!
-//! Success is decided by the exit code alone (20 = app missing, 1 = failure, 2 = bad flag;
-//! dokku-host.md §2.5), because warnings print the same prefix with exit 0. The messages are
+//! Success is decided by the exit code alone (20 = app missing, 1 = failure, 2 = bad flag),
+//! because warnings print the same prefix with exit 0. The messages are
 //! what a client is shown; [`KnownFailure`] is for the cases where the API must answer
 //! differently and the exit code cannot tell (every match below names its source text).
 
@@ -41,24 +41,43 @@ impl DokkuMessages {
 /// Splits stderr into ` !     ` messages and other lines. ANSI escapes and `\r` are removed,
 /// blank lines ignored. The prefix is matched loosely (`!` after optional spaces, then at least
 /// one space or the end of the line) so that a pty or trimmed capture still reads.
+///
+/// A command that reports a trigger's failure again prints it a second time behind another
+/// prefix (`ps:rebuild` during another deploy: ` !      !     <app> currently has a deploy lock
+/// in place. Exiting...` and the line after it again): nested prefixes are removed and a
+/// message seen before is kept once.
 pub fn parse_stderr(stderr: &str) -> DokkuMessages {
     let mut out = DokkuMessages::default();
     for (_, line) in content_lines(stderr) {
         let trimmed = line.trim();
-        match trimmed.strip_prefix('!') {
-            Some(rest) if rest.is_empty() || rest.starts_with(char::is_whitespace) => {
-                let message = rest.trim();
-                if !message.is_empty() {
+        match strip_prefixes(trimmed) {
+            Some(message) => {
+                if !message.is_empty() && !out.messages.iter().any(|m| m == message) {
                     out.messages.push(message.to_string());
                 }
             }
-            _ => out.other.push(trimmed.to_string()),
+            None => out.other.push(trimmed.to_string()),
         }
     }
     out
 }
 
-/// Failures the API answers specially, recognised by their literal text (dokku-host.md).
+/// The message behind one or more ` !     ` prefixes, or `None` for a line without one.
+fn strip_prefixes(line: &str) -> Option<&str> {
+    let mut message = strip_prefix(line)?;
+    while let Some(inner) = strip_prefix(message) {
+        message = inner;
+    }
+    Some(message)
+}
+
+/// `!` and then whitespace or nothing: the rest, trimmed.
+fn strip_prefix(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix('!')?;
+    (rest.is_empty() || rest.starts_with(char::is_whitespace)).then(|| rest.trim())
+}
+
+/// Failures the API answers specially, recognised by their literal text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KnownFailure {

@@ -1,7 +1,12 @@
-//! `http-auth:report` of the dokku-http-auth plugin (dokku-host.md §3.8).
+//! `http-auth:report` of the dokku-http-auth plugin.
+//!
+//! The plugin's report is text only, with three rows (enabled, allowed ips, users): its source
+//! (0.10.0, the version `plugin:install` of its git repository gives) builds exactly those in
+//! `cmd-http-auth-report-single` and has no `--format` flag. Only the shipped source could be
+//! read, not the plugin's history; no other row or form is known, so none is parsed.
 
 use super::parse_error::ParseError;
-use super::report::{parse_report_json, parse_report_rows};
+use super::report::parse_report_rows;
 use super::text::{parse_bool_output, parse_bool_value, parse_word_list};
 
 /// An app's HTTP basic-auth state. Passwords are stored as hashes and cannot be read back.
@@ -11,13 +16,11 @@ pub struct HttpAuthReport {
     pub enabled: bool,
     pub allowed_ips: Vec<String>,
     pub users: Vec<String>,
-    /// Domains the auth applies to (newer plugin versions; empty when the row is absent).
-    pub domains: Vec<String>,
 }
 
 const REPORT: &str = "http-auth:report";
 
-/// Parses the full `http-auth:report <app>` stdout (released plugin versions have no JSON):
+/// Parses the full `http-auth:report <app>` stdout:
 ///
 /// ```text
 /// =====> node-js-app http-auth information
@@ -28,8 +31,8 @@ const REPORT: &str = "http-auth:report";
 ///
 /// Rows come from `printf "%-30s %-25s"`, so values carry trailing spaces, and an empty list is
 /// an empty row. The `enabled` row must be present; absent list rows are empty lists. This is
-/// also how users are listed, because `--http-auth-users` fails with ` !     not deployed` on
-/// older versions when there are none.
+/// also how users are listed, because `--http-auth-users` fails with ` !     not deployed`
+/// (exit 1) when there are none.
 pub fn parse_http_auth_report(stdout: &str) -> Result<HttpAuthReport, ParseError> {
     let rows = parse_report_rows(REPORT, stdout)?;
     let enabled = rows
@@ -40,20 +43,6 @@ pub fn parse_http_auth_report(stdout: &str) -> Result<HttpAuthReport, ParseError
         enabled: parse_bool_value(REPORT, "Http auth enabled", enabled)?,
         allowed_ips: list("Http auth allowed ips"),
         users: list("Http auth users"),
-        domains: list("Http auth domains"),
-    })
-}
-
-/// Parses `http-auth:report <app> --format json`, which unreleased plugin versions add:
-/// `{"enabled":"false","allowed-ips":"","domains":"","users":""}` (lists space separated).
-pub fn parse_http_auth_report_json(stdout: &str) -> Result<HttpAuthReport, ParseError> {
-    let report = parse_report_json("http-auth:report --format json", "http-auth", stdout)?;
-    let list = |key: &str| report.get(key).map(parse_word_list).unwrap_or_default();
-    Ok(HttpAuthReport {
-        enabled: report.require_bool("enabled")?,
-        allowed_ips: list("allowed-ips"),
-        users: list("users"),
-        domains: list("domains"),
     })
 }
 
@@ -80,7 +69,6 @@ mod tests {
                 enabled: true,
                 allowed_ips: vec!["127.0.0.1".into()],
                 users: vec!["root".into(), "username".into()],
-                domains: vec![],
             }
         );
     }
@@ -89,25 +77,13 @@ mod tests {
     fn printf_padding_and_empty_rows() {
         let out = format!(
             "=====> a http-auth information\n       {:<30} {:<25}\n       {:<30} {:<25}\n       \
-             {:<30} {:<25}\n       {:<30} {:<25}\n",
-            "Http auth enabled:",
-            "false",
-            "Http auth allowed ips:",
-            "",
-            "Http auth domains:",
-            "a.example.com b.example.com",
-            "Http auth users:",
-            ""
+             {:<30} {:<25}\n",
+            "Http auth enabled:", "false", "Http auth allowed ips:", "", "Http auth users:", ""
         );
         assert!(out.contains(&format!("false{}\n", " ".repeat(20))));
         assert_eq!(
             parse_http_auth_report(&out).unwrap(),
-            HttpAuthReport {
-                enabled: false,
-                allowed_ips: vec![],
-                users: vec![],
-                domains: vec!["a.example.com".into(), "b.example.com".into()],
-            }
+            HttpAuthReport { enabled: false, allowed_ips: vec![], users: vec![] }
         );
     }
 
@@ -118,22 +94,6 @@ mod tests {
         assert!(parse_http_auth_report("").is_err());
         assert!(parse_http_auth_report("       Http auth enabled: maybe\n").is_err());
         assert!(parse_http_auth_report("=====> a\nnot a row\n").is_err());
-    }
-
-    #[test]
-    fn json_form() {
-        let out = r#"{"enabled":"true","allowed-ips":"10.0.0.1","domains":"","users":"u1 u2"}"#;
-        assert_eq!(
-            parse_http_auth_report_json(out).unwrap(),
-            HttpAuthReport {
-                enabled: true,
-                allowed_ips: vec!["10.0.0.1".into()],
-                users: vec!["u1".into(), "u2".into()],
-                domains: vec![],
-            }
-        );
-        assert!(parse_http_auth_report_json("{}").is_err());
-        assert!(parse_http_auth_report_json("").is_err());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `maintenance:report` of the dokku-maintenance plugin (dokku-host.md §3.9).
+//! `maintenance:report` of the dokku-maintenance plugin.
 
 use super::parse_error::ParseError;
 use super::report::parse_report_json;

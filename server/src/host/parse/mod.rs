@@ -7,10 +7,10 @@
 //!   spaces (bash `printf` padding) and blank lines, and never cut at column offsets:
 //!   `Key: value` rows split at the first `:`, tables split on whitespace.
 //! - **Prefer the machine form.** Each area offers the `--format json` reader first and the
-//!   text fallback for older hosts (dokku-host.md §2.6, §10); the caller picks by
+//!   text fallback for older hosts; the caller picks by
 //!   [`DokkuVersion`].
 //! - **JSON reports read the unprefixed key, then the legacy `<plugin>-` one**
-//!   ([`ReportJson::get`], dokku-host.md §9.4), so the same parser serves 0.23.1 to 0.38.x.
+//!   ([`ReportJson::get`]), so the same parser serves 0.23.1 to 0.38.x.
 //! - **Empty means "not set".** Dokku prints an empty value for unset properties; those become
 //!   `None` (or `[]` for lists, including the datastores' `-` sentinel).
 //! - **Empty-state forms are not errors** where Dokku has them (`[]`, `null`, no lines, `{}` for
@@ -23,8 +23,9 @@
 //!   whether a command failed belongs to the executor. [`parse_stderr`] and [`KnownFailure`]
 //!   cover the few cases where only the message text tells failures apart.
 //!
-//! Each area lives in its own file and is tested there on the literal outputs quoted in
-//! dokku-host.md (and the upstream fixtures it cites), plus malformed input.
+//! Each area lives in its own file and is tested there on literal outputs and malformed input;
+//! `recorded` runs every parser on what a real Dokku printed (the recordings under
+//! `server/sim/tests/recordings/`).
 
 mod apps;
 mod builder;
@@ -37,6 +38,8 @@ mod maintenance;
 mod parse_error;
 mod plugins;
 mod ps;
+#[cfg(test)]
+mod recorded;
 mod report;
 mod resource;
 mod scheduler;
@@ -55,9 +58,7 @@ pub use config::{
 };
 pub use domains::{DomainsReport, parse_domains_app_vhosts, parse_domains_report_json};
 pub use errors::{DokkuMessages, KnownFailure, parse_stderr};
-pub use http_auth::{
-    HttpAuthReport, parse_http_auth_enabled, parse_http_auth_report, parse_http_auth_report_json,
-};
+pub use http_auth::{HttpAuthReport, parse_http_auth_enabled, parse_http_auth_report};
 pub use maintenance::{
     MaintenanceReport, parse_maintenance_enabled, parse_maintenance_report_json,
 };
@@ -110,7 +111,6 @@ mod tests {
         let _ = parse_resource_report_json(input);
         let _ = parse_resource_listing(input);
         let _ = parse_http_auth_report(input);
-        let _ = parse_http_auth_report_json(input);
         let _ = parse_http_auth_enabled(input);
         let _ = parse_maintenance_report_json(input);
         let _ = parse_maintenance_enabled(input);

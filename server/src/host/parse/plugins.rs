@@ -1,5 +1,5 @@
 //! `plugin:list` (JSON 0.38.22+ and the older text table) → [`Plugin`]s; the source of the
-//! builder, scheduler and datastore listings (dokku-host.md §3.2, §3.4, §3.11).
+//! builder, scheduler and datastore listings.
 
 use serde::Deserialize;
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! Process scale (`ps:scale`) and deploy state (`ps:report --deployed`), dokku-host.md §3.7.
+//! Process scale (`ps:scale`) and deploy state (`ps:report --deployed`)
 
 use serde::Deserialize;
 

@@ -10,7 +10,7 @@ use super::text::{content_lines, is_warning, non_empty, parse_bool_value};
 
 /// The rows of one stdout report, in output order.
 ///
-/// Layout (dokku-host.md §2.6, §9.6): an optional `=====> <name> <type> information` header
+/// Layout: an optional `=====> <name> <type> information` header
 /// (absent under `--quiet`), then `       Key words:<pad>value` rows. Go plugins pad the key;
 /// bash plugins use `printf "%-30s %-25s"`, which also pads the *value* with trailing spaces.
 /// Each row is split at its first `:` (values such as DSNs and images contain more) and both
@@ -86,7 +86,7 @@ pub fn parse_report_rows(what: &'static str, stdout: &str) -> Result<ReportRows,
     Ok(report)
 }
 
-/// One `:report <app> --format json` object, read with the key rule of dokku-host.md §9.4.
+/// One `:report <app> --format json` object, read with the key rule below.
 ///
 /// Go plugins print `map[string]string`. From 0.38.8 every key appears twice, unprefixed and
 /// with the legacy `<plugin>-` prefix; before 0.38.8 apps, builder, buildpacks, ps and scheduler

@@ -1,5 +1,5 @@
 //! Resource limits and reservations from `resource:report --format json` and the full
-//! `resource:limit|reserve <app>` listing (dokku-host.md §3.10).
+//! `resource:limit|reserve <app>` listing.
 
 use std::fmt;
 

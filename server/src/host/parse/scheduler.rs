@@ -1,4 +1,4 @@
-//! `scheduler:report <app> --format json` → [`SchedulerReport`] (dokku-host.md §3.11).
+//! `scheduler:report <app> --format json` → [`SchedulerReport`].
 
 use super::parse_error::ParseError;
 use super::report::parse_report_json;

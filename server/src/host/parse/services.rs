@@ -1,5 +1,5 @@
 //! Datastore plugin outputs (`<p>:list`, `<p>:info`, `<p>:app-links`, `<p>:links`), shared by
-//! every official plugin because they come from one bash template (dokku-host.md §4).
+//! every official plugin because they come from one bash template.
 
 use std::fmt;
 
@@ -138,7 +138,7 @@ mod tests {
 
     const ID: &str = "ffd194a4a2427cb07731ad24888966ec2cf9130d44e60104a6d5481ce649dde3";
 
-    /// The shape reconstructed in dokku-host.md §4.3, rendered through the plugin's
+    /// The plugin's `service_info` rows, rendered through its
     /// `printf "%-20s %-25s"` so values carry their trailing padding.
     fn info_output(rows: &[(&str, &str)]) -> String {
         let mut out = String::from("=====> lollipop postgres service information\n");

@@ -1,4 +1,4 @@
-//! `ssh-keys:list` (JSON and text) and `ssh-keys:add` (dokku-host.md §3.13).
+//! `ssh-keys:list` (JSON and text) and `ssh-keys:add`.
 
 use serde::Deserialize;
 use serde_json::Value;

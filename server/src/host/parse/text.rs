@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use super::parse_error::ParseError;
 
-/// Removes ANSI escape sequences (dokku-host.md §9.7): CSI (`ESC [ … final`, and the 8-bit
+/// Removes ANSI escape sequences: CSI (`ESC [ … final`, and the 8-bit
 /// `U+009B` form), OSC (`ESC ] … BEL` or `ESC ] … ESC \`) and two-byte `ESC x` escapes.
 ///
 /// The git plugin prefixes lines with `ESC[1G ESC[K` and build output carries colours; neither
@@ -83,14 +83,14 @@ pub(crate) fn content_lines(s: &str) -> impl Iterator<Item = (usize, String)> + 
     })
 }
 
-/// Whether a line is a Dokku header (`=====> …` info2 or `-----> …` info1, dokku-host.md §2.4).
+/// Whether a line is a Dokku header (`=====> …` info2 or `-----> …` info1).
 pub(crate) fn is_header(line: &str) -> bool {
     let line = line.trim_start();
     line.starts_with("=====>") || line.starts_with("----->")
 }
 
 /// Whether a line is a ` !     ` warning, which only appears in stdout when the streams were
-/// merged (a pty, or Dokku's build capture, dokku-host.md §2.4).
+/// merged (a pty, or Dokku's build capture).
 pub(crate) fn is_warning(line: &str) -> bool {
     line.trim_start().starts_with('!')
 }
@@ -115,7 +115,7 @@ pub(crate) fn parse_name_lines(what: &'static str, s: &str) -> Result<Vec<String
 }
 
 /// Words separated by whitespace: domains, linked apps, http-auth users and allowed IPs
-/// (dokku-host.md §9.6). Padding and trailing spaces vanish; an empty value gives `[]`.
+///. Padding and trailing spaces vanish; an empty value gives `[]`.
 pub fn parse_word_list(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_string).collect()
 }
@@ -125,8 +125,8 @@ pub fn parse_comma_list(s: &str) -> Vec<String> {
     s.split(',').map(str::trim).filter(|item| !item.is_empty()).map(str::to_string).collect()
 }
 
-/// A datastore list value where a lone `-` means none (`--exposed-ports`, `--links`,
-/// dokku-host.md §3.12); otherwise words separated by whitespace.
+/// A datastore list value where a lone `-` means none (`--exposed-ports`, `--links`);
+/// otherwise words separated by whitespace.
 pub fn parse_dash_list(s: &str) -> Vec<String> {
     if s.trim() == "-" { Vec::new() } else { parse_word_list(s) }
 }

@@ -49,7 +49,7 @@ impl FromStr for DokkuVersion {
 }
 
 /// Parses the stdout of `dokku version`: `dokku version 0.38.27\n` (from
-/// `/var/lib/dokku/VERSION`, dokku-host.md §2.1). The first non-blank line is read.
+/// `/var/lib/dokku/VERSION`). The first non-blank line is read.
 pub fn parse_version(stdout: &str) -> Result<DokkuVersion, ParseError> {
     let Some((line_no, line)) = content_lines(stdout).next() else {
         return Err(ParseError::empty(WHAT));
