@@ -2,7 +2,7 @@
 //!
 //! The seed is read from `spec/` and patched in memory only (never on disk): progenitor names every
 //! inline response schema `<operationId>Response` whatever its status, so the error envelope would
-//! decode as the success type (dropshot-notes.md §7). The patch hoists the envelope of every
+//! decode as the success type (progenitor reads only the success schema). The patch hoists the envelope of every
 //! response with status >= 400 into `components/schemas/ErrorResponse` and refers to it.
 
 use std::path::PathBuf;

@@ -49,7 +49,7 @@ pub struct OperationFacts<'a> {
     pub reaches_dokku: bool,
 }
 
-/// The documented additions (DESIGN.md §8). Each also has an entry in `spec/contract-diff.txt`.
+/// The documented additions (`docs/status-codes.md` gives the reasons). Each also has an entry in `spec/contract-diff.txt`.
 pub const ADDITIONS: &[Addition] = &[
     Addition {
         status: 400,

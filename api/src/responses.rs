@@ -57,7 +57,7 @@ impl From<HttpResponseAcceptedNoContent> for Result<http::Response<dropshot::Bod
 }
 
 /// The body of `POST /tokens`: the seed says the `Token` object itself; Dokku Pro's own docs read
-/// it as `.data.id`. We answer both (DESIGN.md §8): the token's fields at top level, and the same
+/// it as `.data.id`. We answer both (a decision, see `spec/contract-diff.txt`): the token's fields at top level, and the same
 /// object under `data`.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct TokenResponse {

@@ -1,4 +1,4 @@
-//! Apps (dokku-host.md §3.1): list, create, read, delete, and lock or unlock for deploys.
+//! Apps: list, create, read, delete, and lock or unlock for deploys.
 //!
 //! # Dokku invocations per operation
 //!
@@ -15,15 +15,17 @@
 //! Each [`App`] needs `locked`, which only the report has. Listing names (`apps:list`) and
 //! then reporting each app costs N+1 calls. `apps:report --format json` without an app reports
 //! every app, one JSON object per line, in `apps:list` order, but without an app-name key
-//! (dokku-host.md §2.6). Every object has `dir` (`app-dir` before 0.38.8), which Dokku builds as
+//! (a Dokku report without an app loops over every app). Every object has `dir` (`app-dir` before 0.38.8), which Dokku builds as
 //! `$DOKKU_ROOT/<app>`; its last path component is the app's name. So the listing is one call
 //! on every supported version, and it lists exactly the apps `apps:list` would (both use
-//! Dokku's filtered app listing). With no apps the command prints only a warning (exit 0).
+//! Dokku's filtered app listing). With no apps the command prints only a warning (exit 0), except
+//! on Dokku 0.34.0 to 0.35.15, where it fails with "You haven't deployed any applications yet":
+//! that is an empty list too.
 //!
 //! # Locking
 //!
-//! `locked` is Dokku's deploy-lock marker (`apps:lock`); dokku-host.md §3.1 explains what it
-//! does and does not block. `apps:unlock` fails on an unlocked app, so `updateApp` reads the
+//! `locked` is Dokku's deploy-lock marker (`apps:lock`); it blocks nothing by itself, and any
+//! `ps:rebuild` removes it (`docs/dokku-commands.md`). `apps:unlock` fails on an unlocked app, so `updateApp` reads the
 //! report first and changes nothing when the app is already in the requested state: PATCH is
 //! idempotent. Renaming is not supported: a `data.id` other than the path's app is 403.
 
@@ -52,7 +54,12 @@ async fn is_locked(opctx: &OpContext, name: &AppName) -> Result<bool, AppError> 
 /// `getApps`: every app with its lock state, in one Dokku call (see the module docs).
 pub async fn get_apps(opctx: &OpContext) -> Result<Vec<App>, AppError> {
     let cmd = DokkuCommand::new("apps:report").arg("--format").arg("json");
-    let stdout = opctx.host.query(&cmd, |s| Ok::<_, HostError>(s.to_string())).await?;
+    let out = opctx.host.read(&cmd).await?;
+    // Dokku 0.34.0 to 0.35.15 fail the listing of a host with no app at all.
+    if out.status == 1 && parse_stderr(&out.stderr).known_failure() == Some(KnownFailure::NoApps) {
+        return Ok(Vec::new());
+    }
+    let stdout = check_status(&cmd, out)?.stdout;
     let mut apps = Vec::new();
     // A warning line (` !     `) shows up here only when a pty merged the streams.
     for line in stdout.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('!')) {

@@ -42,7 +42,7 @@ pub enum CommandError {
 pub struct DokkuCommand {
     args: Vec<Arg>,
     stdin: Option<Vec<u8>>,
-    /// Runs only through the root login (`ssh-keys:add/remove`, dokku-host.md §2.1).
+    /// Runs only through the root login (`ssh-keys:add/remove`: Dokku refuses them unless it runs as root).
     root: bool,
 }
 

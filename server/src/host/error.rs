@@ -1,5 +1,5 @@
 //! `HostError`: everything that can go wrong running a Dokku command. The HTTP status for each
-//! kind is chosen in one place, outside this layer (DESIGN.md §8: app missing 404, Dokku refused
+//! kind is chosen in one place, outside this layer (`docs/status-codes.md`: app missing 404, Dokku refused
 //! 400, transport 503, timeout 504, anything else 500).
 
 use std::time::Duration;
@@ -34,7 +34,7 @@ pub enum HostError {
     /// The command ran longer than allowed and was killed.
     #[error("`{command}` did not finish within {} s", after.as_secs())]
     Timeout { command: String, after: Duration },
-    /// An argument cannot travel to Dokku unaltered over this transport (dokku-host.md §2.2).
+    /// An argument cannot travel to Dokku unaltered over this transport (`docs/dokku-commands.md`, "Running a command").
     #[error("{reason}")]
     Unsendable { reason: String },
     /// Dokku answered something we cannot read.

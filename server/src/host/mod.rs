@@ -23,8 +23,8 @@
 //! # Supported Dokku versions
 //!
 //! 0.34.0 and newer ([`version::MINIMUM`]); an older host is refused at start. Commands use the
-//! JSON form where the host has it and the documented fallback where it does not (dokku-host.md
-//! §10): `apps:list`/`ps:scale` JSON from 0.38.21, `plugin:list` JSON from 0.38.22,
+//! JSON form where the host has it and the documented fallback where it does not
+//! (`docs/dokku-commands.md`, "Versions"): `apps:list`/`ps:scale` JSON from 0.38.21, `plugin:list` JSON from 0.38.22,
 //! `domains:report` JSON from 0.38.0, `config:import` from 0.37.0, unprefixed report keys from
 //! 0.38.8. Plugins: the official datastore plugins, dokku-http-auth and dokku-maintenance.
 //!
@@ -336,7 +336,7 @@ pub fn is_read_only(cmd: &DokkuCommand) -> bool {
             && !cmd.argv().iter().any(|a| a.contains('=') || *a == "--skip-deploy"))
 }
 
-/// Maps an exit status to the error it means (dokku-host.md §2.5).
+/// Maps an exit status to the error it means (`docs/dokku-commands.md`, "Running a command").
 pub fn check_status(cmd: &DokkuCommand, out: Output) -> Result<Output, HostError> {
     match out.status {
         0 => Ok(out),

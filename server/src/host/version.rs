@@ -1,7 +1,7 @@
 //! Dokku versions and what each supports.
 //!
 //! The version is read once per host (`dokku version`) and decides, per command, whether the
-//! JSON form exists or the documented fallback is used (dokku-host.md §1, §2.6, §10). Hosts older
+//! JSON form exists or the documented fallback is used (`docs/dokku-commands.md`, "Versions"). Hosts older
 //! than [`MINIMUM`] are refused at start.
 
 pub use super::parse::DokkuVersion;

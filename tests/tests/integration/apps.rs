@@ -235,3 +235,17 @@ async fn an_older_dokku_reads_through_the_legacy_report_keys() {
     assert_eq!(server.take_dokku_calls().len(), 1);
     server.finish().await;
 }
+
+#[tokio::test]
+async fn an_empty_host_lists_no_apps_on_every_supported_version() {
+    // Dokku 0.34.0 to 0.35.15 fail `apps:report --format json` when there is no app at all.
+    for version in ["0.34.0", "0.35.15", "0.35.16", "0.38.27"] {
+        let server = TestServer::start_with(|c| c.host.sim.version = version.into()).await;
+        let client = server.client().await;
+        let listed = client.get_apps().send().await.unwrap();
+        assert!(listed.data.is_empty(), "{version}");
+        client.add_app().body(app_body(APP, None)).send().await.unwrap();
+        assert_eq!(client.get_apps().send().await.unwrap().data.len(), 1, "{version}");
+        server.finish().await;
+    }
+}

@@ -57,7 +57,7 @@ pub struct Options {
     /// seed does not mark required are optional anyway.) `login` with Basic credentials needs
     /// no body, and `curl -u user:pass -X POST .../tokens` sends none.
     pub optional_bodies: Vec<String>,
-    /// `default`s in component schemas that the seed meant as examples (spec-notes.md §4:
+    /// `default`s in component schemas that the seed meant as examples (the
     /// `Token` / `TokenCreate` `refresh_token` default to `dpr_uoelcjosertv8w4vw3`). As JSON
     /// pointers into `components/schemas`; the generated field is then optional instead of
     /// silently filled with the example.
