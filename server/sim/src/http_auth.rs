@@ -63,6 +63,8 @@ pub(crate) fn enable(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         return Ok(());
     }
     ctx.out.info1(&format!("Enabling HTTP auth for {name}..."));
+    // The include is rendered before the initial user is added (the plugin's order).
+    render(ctx, &name);
     match (args.get(1), args.get(2)) {
         (Some(user), Some(password)) if !user.is_empty() && !password.is_empty() => {
             add_user_entry(ctx, &name, user, password);
@@ -81,7 +83,9 @@ pub(crate) fn disable(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         return Ok(());
     }
     ctx.out.info1(&format!("Disabling HTTP auth for {name}..."));
-    ctx.app_mut(&name).http_auth.enabled = false;
+    let auth = &mut ctx.app_mut(&name).http_auth;
+    auth.enabled = false;
+    auth.include = None;
     ctx.out.verbose("Done");
     Ok(())
 }
@@ -145,7 +149,7 @@ pub(crate) fn add_allowed_ip(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     }
     auth.allowed_ips.push(address);
     // Rendering the include is what "enabled" means: adding an IP turns auth on.
-    auth.enabled = true;
+    render(ctx, &name);
     Ok(())
 }
 
@@ -157,26 +161,53 @@ pub(crate) fn remove_allowed_ip(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     }
     ctx.out.info1(&format!("Removing {address} from allowed ip list"));
     let auth = &mut ctx.app_mut(&name).http_auth;
+    if !auth.allowed_ips.contains(&address) {
+        // Dokku's property store refuses to remove what is not there, before anything renders,
+        // with a plain line on stderr: the file's absence when no address was ever stored (the
+        // sim counts an empty list as that), else the missing value.
+        let message = if auth.allowed_ips.is_empty() {
+            format!(
+                "open /var/lib/dokku/config/http-auth/{name}/allowed-ips: no such file or directory"
+            )
+        } else {
+            "Property not found, nothing was removed".to_string()
+        };
+        ctx.out.err_line(&message);
+        return Err(crate::output::Stop(1));
+    }
     auth.allowed_ips.retain(|ip| ip != &address);
-    auth.enabled = true;
+    render(ctx, &name);
     Ok(())
 }
 
 pub(crate) fn show_config(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     let name = ctx.verify_app(args.first().map(String::as_str))?;
-    let auth = ctx.app(&name).http_auth.clone();
-    if !auth.enabled {
+    let Some(include) = ctx.app(&name).http_auth.include.clone() else {
         return Err(ctx.out.fail(&format!("No nginx.conf exists for {name}")));
-    }
-    for ip in &auth.allowed_ips {
-        ctx.out.line(&format!("allow {ip};"));
-    }
-    if !auth.allowed_ips.is_empty() {
-        ctx.out.line("deny all;");
-    }
-    if !auth.users.is_empty() {
-        ctx.out.line("auth_basic           \"Restricted\";");
-        ctx.out.line(&format!("auth_basic_user_file /home/dokku/{name}/htpasswd;"));
+    };
+    for line in include.lines() {
+        ctx.out.line(line);
     }
     Ok(())
+}
+
+/// Renders the nginx include from the addresses and users of this moment, as the plugin's
+/// template does (`satisfy any`, `allow`s and `deny all` when addresses are allowed;
+/// `auth_basic` only when htpasswd has users).
+fn render(ctx: &mut Ctx, app: &str) {
+    let auth = &mut ctx.app_mut(app).http_auth;
+    let mut text = String::new();
+    if !auth.allowed_ips.is_empty() {
+        text.push_str("satisfy any;\n");
+        for ip in &auth.allowed_ips {
+            text.push_str(&format!("allow {ip};\n"));
+        }
+        text.push_str("deny all;\n");
+    }
+    if !auth.users.is_empty() {
+        text.push_str("auth_basic           \"Restricted\";\n");
+        text.push_str(&format!("auth_basic_user_file /home/dokku/{app}/htpasswd;\n"));
+    }
+    auth.enabled = true;
+    auth.include = Some(text);
 }

@@ -403,6 +403,14 @@ impl SimHost {
         }
     }
 
+    /// The app's http-auth nginx include as the plugin last rendered it (what nginx enforces), or
+    /// `None` when it does not exist (auth disabled) or there is no such app.
+    pub fn http_auth_include(&self, app: &str) -> Option<String> {
+        self.with_state(|state| Ok(state.apps.get(app).and_then(|a| a.http_auth.include.clone())))
+            .ok()
+            .flatten()
+    }
+
     /// The invocations the binary logged in `<state_dir>/invocations.jsonl`, oldest first.
     /// Unreadable lines are skipped.
     pub fn read_invocation_log(state_dir: &Path) -> Vec<Invocation> {

@@ -90,6 +90,10 @@ pub(crate) struct App {
 pub(crate) struct HttpAuth {
     /// The plugin's notion of enabled: the nginx include exists.
     pub enabled: bool,
+    /// The nginx include as last rendered (`None` when it does not exist). The plugin renders it
+    /// only on `enable`, `add-allowed-ip` and `remove-allowed-ip`, from the users and addresses
+    /// of that moment, so it can lag behind them.
+    pub include: Option<String>,
     pub allowed_ips: Vec<String>,
     /// `htpasswd` order.
     pub users: Vec<HttpAuthUser>,

@@ -12,6 +12,9 @@
 //! * `add-user` and `remove-user` refuse while auth is off. The API lets users be managed at any
 //!   time: when auth is off, the server enables it, makes the change, and disables it again
 //!   (during those milliseconds visitors are asked for credentials, the safe direction).
+//! * `add-user` and `remove-user` on an enabled app do not render the nginx include again, so
+//!   nginx would go on enforcing the old user list; the server renders it after every user change
+//!   ([`rerender`]), so that nginx enforces what the API reports.
 //! * Passwords cannot be read back (the plugin keeps SHA-512 crypt hashes), so users are listed
 //!   without one; a password is never echoed.
 //!
@@ -178,22 +181,46 @@ fn no_collateral(name: &HttpAuthUsername, users: &[String]) -> Result<(), AppErr
     }
 }
 
-/// Runs a user change, enabling auth around it when it is off (module docs).
+/// Runs a user change, enabling auth around it when it is off, and making nginx enforce the new
+/// user list when it is on (module docs).
 async fn change_user(
     lock: &Locked<'_>,
     app: &AppName,
-    was_enabled: bool,
+    before: &HttpAuthReport,
     cmd: DokkuCommand,
 ) -> Result<(), AppError> {
-    if !was_enabled {
+    if !before.enabled {
         run(lock, command("http-auth:enable", app), app).await?;
-    }
-    let result = run(lock, cmd, app).await;
-    if !was_enabled {
+        let result = run(lock, cmd, app).await;
         // Restore the state even when the change failed.
         run(lock, command("http-auth:disable", app), app).await?;
+        return result;
     }
-    result
+    run(lock, cmd, app).await?;
+    rerender(lock, app, &before.allowed_ips).await
+}
+
+/// Addresses that no client can have (RFC 5737's documentation networks).
+const UNREACHABLE: [&str; 3] = ["192.0.2.1", "198.51.100.1", "203.0.113.1"];
+
+/// Renders the app's nginx include again from the current users and allowed IPs. The plugin
+/// renders it only on `enable`, `add-allowed-ip` and `remove-allowed-ip`, and writes
+/// `auth_basic` only when htpasswd has users at that moment, so after `add-user` or
+/// `remove-user` nginx would keep enforcing the old list: no auth after the first user is added
+/// to an enabled app, 401 for everyone after the last one is removed. Adding and removing an
+/// allowed address that no client can have renders it twice; in between, that address is the
+/// only thing that is more permitted, so nothing is exposed (disabling and enabling again would
+/// serve the app without auth for a moment).
+async fn rerender(lock: &Locked<'_>, app: &AppName, allowed: &[String]) -> Result<(), AppError> {
+    let Some(sentinel) = UNREACHABLE.into_iter().find(|ip| !allowed.iter().any(|a| a == ip)) else {
+        // Every documentation address is allowed already: the safe re-render is unavailable.
+        return Err(AppError::Conflict(format!(
+            "the allowed IPs of {app} hold {}: remove one of them to change users",
+            UNREACHABLE.join(", ")
+        )));
+    };
+    run(lock, command("http-auth:add-allowed-ip", app).arg(sentinel), app).await?;
+    run(lock, command("http-auth:remove-allowed-ip", app).arg(sentinel), app).await
 }
 
 /// `addHttpAuthUser`.
@@ -215,7 +242,7 @@ pub async fn add_http_auth_user(
     }
     no_collateral(&name, &before.users)?;
     let cmd = command("http-auth:add-user", &app).arg(name.as_str()).secret_arg(password.expose());
-    change_user(&lock, &app, before.enabled, cmd).await?;
+    change_user(&lock, &app, &before, cmd).await?;
     Ok(user(&app, name.as_str()))
 }
 
@@ -240,7 +267,7 @@ pub async fn update_http_auth_user(
     }
     no_collateral(name, &before.users)?;
     let cmd = command("http-auth:add-user", app).arg(name.as_str()).secret_arg(password.expose());
-    change_user(&lock, app, before.enabled, cmd).await?;
+    change_user(&lock, app, &before, cmd).await?;
     Ok(user(app, name.as_str()))
 }
 
@@ -256,5 +283,5 @@ pub async fn delete_http_auth_user(
     }
     no_collateral(name, &before.users)?;
     let cmd = command("http-auth:remove-user", app).arg(name.as_str());
-    change_user(&lock, app, before.enabled, cmd).await
+    change_user(&lock, app, &before, cmd).await
 }

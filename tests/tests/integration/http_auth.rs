@@ -216,3 +216,39 @@ async fn on_a_host_with_no_apps_at_all_an_app_is_404_not_a_plugin_error() {
     assert_eq!(server.api(&bearer, "GET", "/@api/apps/ghost/maintenance", None).await.status, 404);
     server.finish().await;
 }
+
+#[tokio::test]
+async fn nginx_enforces_the_users_the_api_reports() {
+    // The plugin renders its nginx include only on enable and on allowed-IP changes, and puts
+    // `auth_basic` in it only when users exist at that moment.
+    let (server, bearer) = server_with_app().await;
+    let include = || server.sim().http_auth_include(APP);
+    let enable = json!({"data": {"attributes": {"auth_enabled": true}}});
+    let r = server.api(&bearer, "PATCH", &format!("/@api/httpAuths/{APP}"), Some(enable)).await;
+    assert_eq!(r.status, 200);
+    assert!(!include().unwrap().contains("auth_basic"), "no user yet: nothing to ask for");
+
+    // The first user on an enabled app: nginx must ask for credentials.
+    let user = |name: &str| json!({"data": {"attributes": {"app_id": APP, "username": name, "password": "pw of theirs"}}});
+    let r = server.api(&bearer, "POST", "/@api/httpAuthUsers", Some(user("alice"))).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert!(include().unwrap().contains("auth_basic "), "{:?}", include());
+    let r = server.api(&bearer, "POST", "/@api/httpAuthUsers", Some(user("bob"))).await;
+    assert_eq!(r.status, 201);
+
+    // Allowed addresses stay what they were, and the include keeps listing them.
+    let ip = json!({"data": {"attributes": {"app_id": APP, "ip_address": "10.0.0.0/8"}}});
+    assert_eq!(server.api(&bearer, "POST", "/@api/httpAuthIPs", Some(ip)).await.status, 201);
+    let r = server.api(&bearer, "DELETE", &format!("/@api/httpAuthUsers/{APP}:bob"), None).await;
+    assert_eq!(r.status, 204);
+    let text = include().unwrap();
+    assert!(text.contains("allow 10.0.0.0/8;") && text.contains("auth_basic "), "{text}");
+    let r = server.api(&bearer, "GET", &format!("/@api/apps/{APP}/httpAuthIPs"), None).await;
+    assert_eq!(r.json()["data"].as_array().unwrap().len(), 1, "{}", r.text());
+
+    // The last user removed: nginx must stop asking for credentials nobody has.
+    let r = server.api(&bearer, "DELETE", &format!("/@api/httpAuthUsers/{APP}:alice"), None).await;
+    assert_eq!(r.status, 204);
+    assert!(!include().unwrap().contains("auth_basic"), "{:?}", include());
+    server.finish().await;
+}
