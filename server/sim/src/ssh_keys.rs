@@ -123,7 +123,13 @@ pub(crate) fn add(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     let Some(fp) = fingerprint(line) else {
         return Err(ctx.out.fail("Key specified in is not a valid ssh public key"));
     };
-    let duplicate = if ctx.state.ssh_keys.iter().any(|k| k.name == name) {
+    // sshcommand looks for `NAME="<name>"` with grep, where each `.` of the name matches any
+    // character: `a.b` finds an existing `axb`.
+    let same_name = |existing: &str| {
+        existing.len() == name.len()
+            && existing.bytes().zip(name.bytes()).all(|(e, n)| n == b'.' || e == n)
+    };
+    let duplicate = if ctx.state.ssh_keys.iter().any(|k| same_name(&k.name)) {
         Some("Duplicate ssh key name")
     } else if ctx.state.ssh_keys.iter().any(|k| k.fingerprint == fp) {
         Some("Duplicate ssh public key specified")

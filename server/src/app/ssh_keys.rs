@@ -22,7 +22,7 @@
 //! |---|---|
 //! | `getSSHkeys` | 1 (`ssh-keys:list --format json`); 2 if that JSON is unreadable (text form) |
 //! | `getSSHKeyByFingerprintId` | the same (the list, filtered here: Dokku has no lookup) |
-//! | `addSSHKey` | 1 (`ssh-keys:add <name>`, key on stdin, as root) |
+//! | `addSSHKey` | 2 (the list, for duplicate names; `ssh-keys:add <name>`, key on stdin, as root) |
 //! | `deleteSSHKey` | 2 (the list, for the 404; `ssh-keys:remove --fingerprint <fp>` as root) |
 
 use base64::Engine;
@@ -299,6 +299,19 @@ pub async fn add_ssh_key(opctx: &OpContext, data: SshKey) -> Result<SshKey, AppE
     }
 
     let lock = opctx.host.lock(LockKey::SshKeys).await;
+    // sshcommand finds a duplicate name with a `grep` pattern where `.` is any character: a name
+    // that only matches another key's that way would be refused as a duplicate that is not one.
+    let listed = entries(opctx).await?;
+    if listed.iter().any(|k| name == k.name.as_str()) {
+        return Err(AppError::Conflict(format!("an SSH key named {name} already exists")));
+    }
+    if let Some(other) = listed.iter().find(|k| name.pattern_matches(&k.name)) {
+        return Err(AppError::Invalid(format!(
+            "Dokku matches SSH key names as patterns (`.` is any character), so {name} would \
+             clash with the key named {}: choose a name without `.`",
+            other.name
+        )));
+    }
     let cmd = DokkuCommand::new("ssh-keys:add")
         .arg(name.as_str())
         .stdin(format!("{}\n", key.line))

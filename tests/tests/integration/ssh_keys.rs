@@ -66,11 +66,12 @@ async fn add_get_and_delete_a_key_whose_fingerprint_has_slash_and_plus() {
         a,
         &json!({"username": "alice", "ssh_key": format!("{ECDSA} alice@laptop"), "allowed_keys": ALLOWED})
     );
-    // One root-only command, the key on stdin.
+    // The listing (for duplicate names), then one root-only command, the key on stdin.
     let invocations = server.sim().invocations();
-    assert_eq!(invocations.len(), 1);
-    assert_eq!(invocations[0].argv, ["ssh-keys:add", "alice"]);
-    assert!(invocations[0].had_stdin);
+    assert_eq!(invocations.len(), 2);
+    assert_eq!(invocations[0].argv, ["ssh-keys:list", "--format", "json"]);
+    assert_eq!(invocations[1].argv, ["ssh-keys:add", "alice"]);
+    assert!(invocations[1].had_stdin);
     server.sim().clear_invocations();
 
     // Listed and found by fingerprint, one call each.
@@ -239,5 +240,25 @@ async fn a_key_name_that_breaks_dokkus_json_falls_back_to_the_text_listing() {
     );
     let key = client.get_ssh_key_by_fingerprint_id().ssh_key_fingerprint_id(&fp).send().await;
     assert_eq!(serde_json::to_value(key.unwrap().into_inner()).unwrap()["data"], listed);
+    server.finish().await;
+}
+
+#[tokio::test]
+async fn a_name_that_only_matches_another_as_a_pattern_is_not_a_duplicate_in_disguise() {
+    // sshcommand finds duplicate names with `grep`, where `.` is any character.
+    let server = TestServer::start().await;
+    let bearer = server.bearer().await;
+    let (first, _) = ed25519(1);
+    let (second, _) = ed25519(2);
+    let r = server.api(&bearer, "POST", "/@api/sshKeys", Some(add_body("axb", &first))).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    server.take_dokku_calls();
+    let r = server.api(&bearer, "POST", "/@api/sshKeys", Some(add_body("a.b", &second))).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.error_title().contains("clash with the key named axb"), "{}", r.text());
+    assert!(server.take_dokku_calls().iter().all(|c| c[0] != "ssh-keys:add"));
+    // A dotted name that matches nobody is fine.
+    let r = server.api(&bearer, "POST", "/@api/sshKeys", Some(add_body("c.d", &second))).await;
+    assert_eq!(r.status, 201, "{}", r.text());
     server.finish().await;
 }
