@@ -3,10 +3,11 @@
 //! # Ids
 //!
 //! `Service.id` is the bare service name (`lollipop`); the datastore is in
-//! `attributes.service_type`. `/services/{serviceName}` takes the bare name or `datastore:name`
-//! (`postgres:lollipop`, split at the first `:`). Two datastores may each have a service of the
-//! same name: a bare name that matches more than one is refused (400) with the qualified ids to
-//! use instead. `addService` and the link bodies always take `datastore:name`. Service names
+//! `attributes.service_type`. `/services/{serviceName}` and the link bodies take the bare name (as
+//! `GET /services` lists it) or `datastore:name` (`postgres:lollipop`, split at the first `:`).
+//! Two datastores may each have a service of the same name: a bare name that matches more than
+//! one is refused (400) with the qualified ids to use instead. `addService` always takes
+//! `datastore:name` (there is nothing to look up). Service names
 //! follow the plugins' rule `^[A-Za-z0-9_-]+$`, and may not start with `-` (they would read as
 //! an option). A datastore must be an official one ([`crate::ids::OFFICIAL_DATASTORES`]); one
 //! that is not installed on the host is a 400 naming it.
@@ -531,31 +532,34 @@ pub async fn add_service(opctx: &OpContext, data: ServiceCreate) -> Result<Servi
 /// `deleteService`: `--force <p>:destroy <svc>`. Dokku refuses a linked service (400 with its
 /// message).
 pub async fn delete_service(opctx: &OpContext, id: &ServiceId) -> Result<(), AppError> {
-    let service = match id {
-        ServiceId::Qualified(service) => service.clone(),
-        ServiceId::Bare(name) => {
-            let candidates = candidates(opctx, name).await?;
-            let exists: Vec<bool> = bounded(candidates.clone(), |s| async move {
-                Ok(read(opctx, &command(&s, "exists"), &s.datastore).await?.is_ok())
-            })
-            .await?;
-            let mut found: Vec<ServiceRef> = candidates
-                .into_iter()
-                .zip(exists)
-                .filter_map(|(s, exists)| exists.then_some(s))
-                .collect();
-            match found.len() {
-                0 => return Err(not_found(id)),
-                1 => found.remove(0),
-                _ => return Err(ambiguous(name, &found)),
-            }
-        }
-    };
+    let service = resolve(opctx, id).await?.ok_or_else(|| not_found(id))?;
     let lock = opctx.host.lock(LockKey::Service(service.clone())).await;
     let cmd = command(&service, "destroy").global_flag("--force");
     let out = lock.run_raw(&cmd).await?;
     classify(&cmd, &service.datastore, out)?.map_err(|_| not_found(id))?;
     Ok(())
+}
+
+/// The service an id names: a qualified id as it is, a bare name looked up with `<p>:exists` on
+/// every installed datastore (`None` when none has it; 400 naming the candidates when several
+/// do).
+async fn resolve(opctx: &OpContext, id: &ServiceId) -> Result<Option<ServiceRef>, AppError> {
+    let name = match id {
+        ServiceId::Qualified(service) => return Ok(Some(service.clone())),
+        ServiceId::Bare(name) => name,
+    };
+    let candidates = candidates(opctx, name).await?;
+    let exists: Vec<bool> = bounded(candidates.clone(), |s| async move {
+        Ok(read(opctx, &command(&s, "exists"), &s.datastore).await?.is_ok())
+    })
+    .await?;
+    let mut found: Vec<ServiceRef> =
+        candidates.into_iter().zip(exists).filter_map(|(s, exists)| exists.then_some(s)).collect();
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(Some(found.remove(0))),
+        _ => Err(ambiguous(name, &found)),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -573,27 +577,40 @@ impl Change {
     }
 }
 
-/// The services a link/unlink body names, checked: at least one, each `datastore:name`, none
-/// twice.
-fn link_targets(items: Vec<ServiceLink>, change: Change) -> Result<Vec<ServiceRef>, Invalid> {
+/// The services a link/unlink body names, checked: at least one, each `datastore:name` or a
+/// bare name that one installed datastore has (as `GET /services` lists them), none twice.
+async fn link_targets(
+    opctx: &OpContext,
+    items: Vec<ServiceLink>,
+    change: Change,
+) -> Result<Vec<ServiceRef>, AppError> {
     if items.is_empty() {
         return Err(Invalid(format!(
             "the body must list the services to {}: \
              {{\"data\":[{{\"type\":\"services\",\"id\":\"postgres:lollipop\"}}]}}",
             change.subcommand()
-        )));
+        ))
+        .into());
     }
     if items.len() > MAX_LINKS {
-        return Err(Invalid(format!("at most {MAX_LINKS} services per request")));
+        return Err(Invalid(format!("at most {MAX_LINKS} services per request")).into());
     }
-    let mut targets: Vec<ServiceRef> = Vec::with_capacity(items.len());
+    let mut ids = Vec::with_capacity(items.len());
     for item in items {
         let id = item.id.as_deref().ok_or_else(|| {
-            Invalid("each service in `data` needs an `id` (`datastore:name`)".into())
+            Invalid(
+                "each service in `data` needs an `id` (a service name or `datastore:name`)".into(),
+            )
         })?;
-        let service = ServiceRef::parse(id)?;
+        ids.push(ServiceId::parse(id)?);
+    }
+    let mut targets: Vec<ServiceRef> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let service = resolve(opctx, &id)
+            .await?
+            .ok_or_else(|| AppError::Invalid(format!("Service {id} does not exist")))?;
         if targets.contains(&service) {
-            return Err(Invalid(format!("{service} is listed twice")));
+            return Err(Invalid(format!("{service} is listed twice")).into());
         }
         targets.push(service);
     }
@@ -627,7 +644,7 @@ async fn change_links(
     items: Vec<ServiceLink>,
     change: Change,
 ) -> Result<(), AppError> {
-    let targets = link_targets(items, change)?;
+    let targets = link_targets(opctx, items, change).await?;
     let keys = std::iter::once(LockKey::App(app.clone()))
         .chain(targets.iter().cloned().map(LockKey::Service))
         .collect();
@@ -734,19 +751,6 @@ mod tests {
         );
         assert!(create_options(&map(serde_json::json!({"image": 5}))).is_err());
         assert!(create_options(&map(serde_json::json!({"password": "x"}))).is_err());
-    }
-
-    #[test]
-    fn link_bodies() {
-        let item = |id: &str| ServiceLink { id: Some(id.into()), type_: None };
-        assert!(link_targets(vec![], Change::Unlink).is_err());
-        assert!(link_targets(vec![ServiceLink::default()], Change::Link).is_err());
-        assert!(link_targets(vec![item("lollipop")], Change::Link).is_err());
-        assert!(link_targets(vec![item("postgres:a"), item("postgres:a")], Change::Link).is_err());
-        assert_eq!(
-            link_targets(vec![item("postgres:a"), item("redis:a")], Change::Link).unwrap().len(),
-            2
-        );
     }
 
     #[test]

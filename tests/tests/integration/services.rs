@@ -493,14 +493,14 @@ async fn link_errors_unknown_apps_and_bodies() {
     assert_eq!(r.json()["data"], json!([]), "a failed multi-link changes nothing");
     server.sim().clear_invocations();
 
-    // Bodies refused before Dokku: absent, empty, no id, bare names, unknown datastores,
+    // Bodies refused before Dokku: absent, empty, no id, invalid names, unknown datastores,
     // duplicates; and a bad app name.
     let bad: [(Option<Value>, &str); 7] = [
         (None, "the body must list the services to link"),
         (Some(json!({"data": []})), "the body must list the services to link"),
         (Some(json!({})), "the body must list the services"),
         (Some(json!({"data": [{"type": "services"}]})), "needs an `id`"),
-        (Some(link_body(&["lollipop"])), "expected `datastore:name`"),
+        (Some(link_body(&["lol.lipop"])), "invalid service name"),
         (Some(link_body(&["nosql:x"])), "unknown datastore"),
         (Some(link_body(&["postgres:lollipop", "postgres:lollipop"])), "listed twice"),
     ];
@@ -526,5 +526,35 @@ async fn link_errors_unknown_apps_and_bodies() {
     let r = server.api(&bearer, "GET", &format!("/@api/apps/{APP}/services?include=x"), None).await;
     assert_eq!(r.status, 400);
     assert_eq!(server.take_dokku_calls(), Vec::<Vec<String>>::new());
+    server.finish().await;
+}
+
+#[tokio::test]
+async fn link_bodies_take_the_bare_names_the_listing_shows() {
+    let (server, bearer) = server_with_app().await;
+    create(&server, &bearer, "postgres:lollipop").await;
+    let path = format!("/@api/apps/{APP}/relationships/services");
+    // `GET /services` lists `id: "lollipop"`: that id links.
+    let listed = server.api(&bearer, "GET", "/@api/services", None).await.json();
+    assert_eq!(listed["data"][0]["id"], "lollipop");
+    let r = server.api(&bearer, "POST", &path, Some(link_body(&["lollipop"]))).await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    let r = server.api(&bearer, "GET", &format!("/@api/apps/{APP}/services"), None).await;
+    assert_eq!(r.json()["data"][0]["id"], "lollipop");
+    let r = server.api(&bearer, "DELETE", &path, Some(link_body(&["lollipop"]))).await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    // A bare name no datastore has, and one that two have.
+    let r = server.api(&bearer, "POST", &path, Some(link_body(&["nope"]))).await;
+    assert_eq!((r.status, r.error_title().as_str()), (400, "Service nope does not exist"));
+    create(&server, &bearer, "redis:lollipop").await;
+    let r = server.api(&bearer, "POST", &path, Some(link_body(&["lollipop"]))).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let title = r.error_title();
+    assert!(title.contains("postgres:lollipop") && title.contains("redis:lollipop"), "{title}");
+    // The same service named twice, bare and qualified.
+    let r = server
+        .api(&bearer, "POST", &path, Some(link_body(&["redis:lollipop", "redis:lollipop"])))
+        .await;
+    assert!(r.error_title().contains("listed twice"), "{}", r.text());
     server.finish().await;
 }
