@@ -245,3 +245,101 @@ fn read_log_times(sim_dir: &Path) -> Vec<i64> {
         .map(|v| v["at_ms"].as_i64().unwrap())
         .collect()
 }
+
+/// `POST /envs` with a JSON body; the status.
+fn post_env(addr: SocketAddr, authorization: &str, app: &str, key: &str) -> Option<u16> {
+    let body = serde_json::json!({"data": {"type": "envs",
+        "attributes": {"app_id": app, "key": key, "value": "stored"}}})
+    .to_string();
+    let mut stream = TcpStream::connect(addr).ok()?;
+    write!(
+        stream,
+        "POST /@api/envs HTTP/1.1\r\nhost: {addr}\r\nauthorization: {authorization}\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.split(' ').nth(1)?.parse().ok()
+}
+
+#[test]
+fn a_change_that_reached_dokku_is_applied_even_if_the_server_died_before_queueing_its_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let sim_dir = dir.path().join("sim");
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let apps: Vec<String> = (0..12).map(|n| format!("intent-{n}")).collect();
+    for app in &apps {
+        dokku(&sim_dir, &["apps:create", app]);
+    }
+    let (mut server, addr) = start(&data_dir, &sim_dir);
+    let bearer = format!("Bearer {}", token(addr, &data_dir));
+    let writes = SimHost::read_invocation_log(&sim_dir).len();
+    let clients: Vec<_> = apps
+        .iter()
+        .map(|app| {
+            let (app, bearer) = (app.clone(), bearer.clone());
+            std::thread::spawn(move || post_env(addr, &bearer, &app, "FROM_THE_API"))
+        })
+        .collect();
+    // The moment the first value is stored on the host, the others are on their way: kill.
+    wait_for("a value to be stored", Duration::from_secs(30), || {
+        SimHost::read_invocation_log(&sim_dir)[writes..]
+            .iter()
+            .any(|i| i.argv.iter().any(|a| a == "config:import"))
+    });
+    server.kill().unwrap(); // SIGKILL
+    server.wait().unwrap();
+    for client in clients {
+        let _ = client.join();
+    }
+    // The Dokku commands the dead server had started finish on the host, as on a real one.
+    let mut seen = SimHost::read_invocation_log(&sim_dir).len();
+    loop {
+        std::thread::sleep(Duration::from_millis(LATENCY_MS as u64 * 2));
+        let now = SimHost::read_invocation_log(&sim_dir).len();
+        if now == seen {
+            break;
+        }
+        seen = now;
+    }
+    let stored: Vec<&String> = apps
+        .iter()
+        .filter(|app| {
+            let out = Command::new(DOKKU)
+                .args(["config:get", app.as_str(), "FROM_THE_API"])
+                .env("DOKKU_SIM_STATE_DIR", &sim_dir)
+                .output()
+                .unwrap();
+            out.status.success()
+        })
+        .collect();
+    let queued = |app: &str| {
+        db(&data_dir)
+            .query_row("SELECT count(*) FROM jobs WHERE app = ?1", [app], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+    let unqueued: Vec<&&String> = stored.iter().filter(|app| queued(app) == 0).collect();
+    assert!(!stored.is_empty());
+    assert!(stored.len() > 1, "only one value reached the host: the kill came too late");
+
+    // The next start queues the job of every change that reached Dokku.
+    let (mut server, _) = start(&data_dir, &sim_dir);
+    wait_for("every stored change to have its job", Duration::from_secs(30), || {
+        stored.iter().all(|app| queued(app) > 0)
+    });
+    wait_for("every job to end", Duration::from_secs(60), || {
+        count(&data_dir, "SELECT count(*) FROM jobs WHERE state IN ('pending', 'retrying')") == 0
+    });
+    assert_eq!(count(&data_dir, "SELECT count(*) FROM job_intents"), 0);
+    eprintln!(
+        "{} values stored, {} of them without a job before the restart",
+        stored.len(),
+        unqueued.len()
+    );
+    let status = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    assert!(server.wait().unwrap().success());
+}
