@@ -405,3 +405,31 @@ fn every_5xx_is_logged_at_error_level_with_its_cause_at_log_level_warn() {
         assert!(line.contains(part), "{part} in {line}");
     }
 }
+
+#[test]
+fn no_log_line_carries_a_token_or_a_forged_line() {
+    let server = Server::start(Options::default());
+    let token = server.token();
+    // A user name with a newline and an ANSI escape, as a forger would send it.
+    let forged = "bob\n2026-01-01T00:00:00Z INFO dokku-pro-api: admin logged in\u{1b}[2J";
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{forged}:wrong"));
+    let r = request(server.addr, "POST", "/@api/tokens", &format!("Basic {basic}"), "");
+    assert_eq!(r.status, 401);
+    // Tokens where no path rule expects them: a percent-encoded `tokens`, a query, a 404's path.
+    let bearer = format!("Bearer {token}");
+    let encoded = format!("/@api/%74okens/{token}");
+    assert_eq!(request(server.addr, "DELETE", &encoded, &bearer, "").status, 204);
+    let token = server.token();
+    let bearer = format!("Bearer {token}");
+    request(server.addr, "GET", &format!("/@api/apps?token={token}"), &bearer, "");
+    request(server.addr, "GET", &format!("/@api/no/such/{token}"), &bearer, "");
+    let stderr = server.stderr();
+    let secret = token.rsplit('.').next().unwrap();
+    assert!(!stderr.contains(secret), "a token reached the log:\n{stderr}");
+    assert!(!stderr.contains("\u{1b}"), "an escape reached the log");
+    assert!(
+        !stderr.lines().any(|l| l.starts_with("2026-01-01T00:00:00Z INFO")),
+        "a forged line:\n{stderr}"
+    );
+    assert!(stderr.contains("bob\\n2026"), "the user name is logged, escaped:\n{stderr}");
+}
