@@ -34,10 +34,25 @@ impl From<AuthError> for ApiError {
     }
 }
 
+/// What Dokku says when the host itself fails (its disk is full or read-only, its storage
+/// broken): the request was fine, the host could not carry it out.
+const HOST_SIDE_FAILURES: [&str; 4] = [
+    "No space left on device",
+    "Read-only file system",
+    "Disk quota exceeded",
+    "Input/output error",
+];
+
 impl From<HostError> for ApiError {
     fn from(e: HostError) -> ApiError {
         match &e {
             HostError::AppNotFound { message } => ApiError::new(404, message.clone()),
+            HostError::Refused { message, .. }
+                if HOST_SIDE_FAILURES.iter().any(|f| message.contains(f)) =>
+            {
+                ApiError::new(503, format!("the Dokku host cannot carry out the change: {message}"))
+                    .with_retry_after(30)
+            }
             HostError::Refused { message, .. } => ApiError::new(400, message.clone()),
             HostError::Unsendable { reason } => ApiError::new(400, reason.clone()),
             HostError::Transport { .. } | HostError::Spawn { .. } => {
@@ -128,5 +143,14 @@ mod tests {
             504
         );
         assert_eq!(status(HostError::BadFlag { command: "c".into(), message: "m".into() }), 500);
+        let full = "write /home/dokku/app/ENV: No space left on device";
+        let refused = HostError::Refused { command: "c".into(), status: 1, message: full.into() };
+        assert_eq!(status(refused), 503, "the host's failure is not the client's");
+        let readonly = HostError::Refused {
+            command: "c".into(),
+            status: 1,
+            message: "mkdir /home/dokku/app: Read-only file system".into(),
+        };
+        assert_eq!(status(readonly), 503);
     }
 }

@@ -44,7 +44,15 @@ pub(crate) async fn report(
     Ok(opctx.host.query(&cmd, parse_resource_report_json).await?)
 }
 
-/// Digits, an optional decimal part, an optional unit of letters; at most 32 characters.
+/// The units a value may carry (Docker's, for memory; case-insensitive).
+const UNITS: [&str; 9] = ["b", "k", "kb", "m", "mb", "g", "gb", "t", "tb"];
+
+/// The longest whole part accepted: 12 digits (up to 999,999,999,999 of the unit), far above any
+/// host and far below what overflows the 64-bit numbers Docker and the schedulers parse into.
+const MAX_WHOLE_DIGITS: usize = 12;
+
+/// Digits, an optional decimal part, an optional unit (`b`, `k`, `m`, `g`, `t`, with or without
+/// a trailing `b`); at most 12 digits before the point and 32 characters in all.
 pub fn value(v: &str) -> Result<(), Invalid> {
     if v == "clear" {
         return Err(Invalid(
@@ -59,15 +67,16 @@ pub fn value(v: &str) -> Result<(), Invalid> {
     };
     let ok = !whole.is_empty()
         && whole.chars().all(|c| c.is_ascii_digit())
+        && whole.trim_start_matches('0').len() <= MAX_WHOLE_DIGITS
         && fraction.is_none_or(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()))
-        && unit.chars().all(|c| c.is_ascii_alphabetic())
+        && (unit.is_empty() || UNITS.contains(&unit.to_ascii_lowercase().as_str()))
         && v.len() <= MAX_VALUE_LEN;
     if ok {
         Ok(())
     } else {
         Err(Invalid(format!(
-            "invalid resource value {}: use a number with an optional decimal part and unit \
-             (`512m`, `1.5`, `100`, `1024MB`), at most {MAX_VALUE_LEN} characters",
+            "invalid resource value {}: use a number of at most {MAX_WHOLE_DIGITS} digits with \
+             an optional decimal part and unit (`512m`, `1.5`, `100`, `1024MB`)",
             quote(v)
         )))
     }
@@ -212,7 +221,7 @@ mod tests {
 
     #[test]
     fn values() {
-        for ok in ["512m", "1.5", "100", "1024MB", "0", "2g", "0.25", &"9".repeat(32)] {
+        for ok in ["512m", "1.5", "100", "1024MB", "0", "2g", "0.25", "999999999999k", "1T"] {
             assert!(value(ok).is_ok(), "{ok}");
         }
         for bad in [
@@ -229,6 +238,10 @@ mod tests {
             "--cpu",
             "½",
             &"9".repeat(33),
+            "99999999999999999999999g",
+            "1000000000000",
+            "5x",
+            "1gib",
         ] {
             assert!(value(bad).is_err(), "{bad:?}");
         }

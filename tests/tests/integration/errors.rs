@@ -78,3 +78,23 @@ async fn the_default_limit_is_256_kib() {
     assert_eq!(r.status, 400, "a 200 KiB body is read: {}", r.error_title());
     server.finish().await;
 }
+
+#[tokio::test]
+async fn a_full_disk_on_the_dokku_host_is_the_servers_side() {
+    let (server, bearer) = dokku_pro_tests::fixtures::server_with_app().await;
+    server.sim().inject(dokku_sim::Injection {
+        subcommand: "domains:add".into(),
+        app: Some(dokku_pro_tests::fixtures::APP.into()),
+        times: 1,
+        effect: dokku_sim::Effect::Exit {
+            status: 1,
+            stderr: " !     write /home/dokku/node-js-app/VHOST: No space left on device\n".into(),
+        },
+    });
+    let body = serde_json::json!({"data": {"attributes": {"app_id": dokku_pro_tests::fixtures::APP, "domain": "example.com"}}});
+    let r = server.api(&bearer, "POST", "/@api/domains", Some(body)).await;
+    assert_eq!(r.status, 503, "{}", r.text());
+    assert!(r.error_title().contains("No space left on device"), "{}", r.text());
+    assert!(r.header("retry-after").is_some());
+    server.finish().await;
+}
