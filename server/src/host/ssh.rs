@@ -307,6 +307,16 @@ fn eaten_by_echo(word: &str) -> bool {
     echo_flags || word == "--help" || word == "--version"
 }
 
+/// A word inside `arg` (after whitespace) that starts with `--`. sshcommand's forced command
+/// expands `$SSH_ORIGINAL_COMMAND` unquoted, so the shell splits the whole command line on
+/// whitespace, and `dokku` runs its global-flag parser over every resulting word before its own
+/// `xargs` re-parse: `--trace` turns on shell tracing of everything (secrets included), `--app x`
+/// sets the app of plugin commands, and any `--word` joins the flags plugins read. The first word
+/// of an argument is safe: the quote the encoding puts before it is part of the word.
+fn flag_word(arg: &str) -> Option<&str> {
+    arg.split([' ', '\t']).skip(1).find(|word| word.starts_with("--"))
+}
+
 /// Encodes arguments for `ssh dokku@host -- <string>`, so that Dokku's `xargs -n 1` re-parse
 /// yields exactly `args`, or refuses what cannot arrive unaltered (see the module docs).
 pub fn encode_for_dokku(args: &[&str]) -> Result<String, HostError> {
@@ -330,6 +340,16 @@ pub fn encode_for_dokku(args: &[&str]) -> Result<String, HostError> {
                 reason: format!(
                     "the value `{arg}` cannot be sent to Dokku over SSH (its command re-parse would \
                      drop it)"
+                ),
+            });
+        }
+        if let Some(word) = flag_word(arg) {
+            return Err(HostError::Unsendable {
+                reason: format!(
+                    "argument {} holds the word `{word}`: over SSH, Dokku reads every word that \
+                     starts with `--` as one of its own flags (`--trace`, `--app`, ...), so a value \
+                     sent over SSH may not have a word starting with `--` after a space",
+                    i + 1
                 ),
             });
         }
@@ -450,6 +470,37 @@ mod tests {
         assert!(encode_for_dokku(&[&long]).is_err());
     }
 
+    /// The words Dokku's global-flag parser sees over SSH: sshcommand's forced command expands
+    /// `$SSH_ORIGINAL_COMMAND` unquoted, so the real shell splits it (globbing off, to not depend
+    /// on the directory), and every word starting with `--` is a flag to `dokku`.
+    fn global_flag_words(remote: &str) -> Vec<String> {
+        let out = std::process::Command::new("bash")
+            .args(["-c", r#"set -f; for w in $1; do case "$w" in --*) echo "$w";; esac; done"#])
+            .args(["split", remote])
+            .output()
+            .expect("bash is installed");
+        String::from_utf8(out.stdout).unwrap().lines().map(String::from).collect()
+    }
+
+    #[test]
+    fn words_that_dokku_would_take_for_its_own_flags_are_refused() {
+        // Over SSH, `x --trace --app other y` would turn on DOKKU_TRACE (which traces the
+        // plugin's mkpasswd call, password included) and set DOKKU_APP_NAME.
+        let password = "x --trace --app other y";
+        let remote = ["http-auth:add-user", "app", "bob", password].map(String::from);
+        let unguarded = remote.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" ");
+        assert_eq!(global_flag_words(&unguarded), ["--trace", "--app"]);
+        for bad in [password, "a\t--force", "a --no-restart", "a --"] {
+            let err = encode_for_dokku(&["x", bad]).unwrap_err();
+            assert!(err.to_string().contains("starts with `--`"), "{bad:?}: {err}");
+        }
+        // A whole argument that starts with `--` is quoted, which protects it; so is `a--b`.
+        for ok in ["--force", "a--b c-- d", "-- x"] {
+            let remote = encode_for_dokku(&["x", ok]).unwrap();
+            assert!(global_flag_words(&remote).is_empty(), "{ok:?}");
+        }
+    }
+
     #[test]
     fn shell_quoting_for_the_root_login() {
         assert_eq!(
@@ -512,6 +563,7 @@ mod tests {
                 proptest::prop_oneof![
                     proptest::string::string_regex("[ -~]{0,24}").unwrap(),
                     proptest::string::string_regex("(-[neEx]{1,3}|--help|--version|--[a-z]{1,6})").unwrap(),
+                    proptest::string::string_regex("[a-z]{0,3}[ \t]--[a-z]{0,6}[ a-z]{0,4}").unwrap(),
                     proptest::string::string_regex("[\\'\"$`;|&<>*?(){} \t\r\n\u{1}\u{7f}é🚀-]{0,12}").unwrap(),
                     proptest::prelude::any::<String>().prop_map(|s| s.replace('\0', "")),
                 ],
@@ -520,10 +572,15 @@ mod tests {
         ) {
             let refs: Vec<&str> = args.iter().map(String::as_str).collect();
             match encode_for_dokku(&refs) {
-                Ok(remote) => proptest::prop_assert_eq!(dokku_reparse(&remote), args),
+                Ok(remote) => {
+                    proptest::prop_assert!(global_flag_words(&remote).is_empty(), "{}", remote);
+                    proptest::prop_assert_eq!(dokku_reparse(&remote), args);
+                }
                 Err(HostError::Unsendable { reason }) => {
                     proptest::prop_assert!(
-                        args.iter().any(|a| a.contains('\n') || eaten_by_echo(a))
+                        args.iter().any(|a| a.contains('\n')
+                            || eaten_by_echo(a)
+                            || flag_word(a).is_some())
                             || (args.len() > 1 && args.last().is_some_and(String::is_empty)),
                         "refused without cause: {}", reason
                     );
