@@ -39,7 +39,9 @@ impl HttpAuthUsername {
 
 /// An http-auth password: 1 to 256 bytes, no line break or NUL (it would split the `htpasswd`
 /// line and cannot cross SSH), not starting with `-` (the plugin passes it to `mkpasswd` as an
-/// argument, where it would read as an option). A secret.
+/// argument, where it would read as an option), no word after a space starting with `--` (over
+/// SSH Dokku would read it as one of its global flags; refused on every host kind, so a password
+/// that works on one server works on all). A secret.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpAuthPassword(String);
 secret_text!(HttpAuthPassword);
@@ -55,6 +57,13 @@ impl HttpAuthPassword {
         if password.starts_with('-') {
             return Err(Invalid(
                 "the password must not start with `-` (the plugin would read it as an option)"
+                    .into(),
+            ));
+        }
+        if password.split([' ', '\t']).skip(1).any(|word| word.starts_with("--")) {
+            return Err(Invalid(
+                "the password must not have a word starting with `--` after a space (over SSH, \
+                 Dokku would read it as one of its own flags)"
                     .into(),
             ));
         }
@@ -205,7 +214,8 @@ mod tests {
             assert!(HttpAuthUsername::parse(bad).is_err(), "{bad}");
         }
         assert!(HttpAuthPassword::parse("p@ss w'o\"rd $(x)").is_ok());
-        for bad in ["", "a\nb", "-n", "x\0"] {
+        assert!(HttpAuthPassword::parse("a--b c-d").is_ok());
+        for bad in ["", "a\nb", "-n", "x\0", "x --trace --app other y", "1; DROP TABLE jobs; --"] {
             assert!(HttpAuthPassword::parse(bad).is_err(), "{bad:?}");
         }
     }
