@@ -1,9 +1,17 @@
 //! Password hashing: argon2id with the crate's default cost (19 MiB, 2 passes), a random salt
-//! per hash, PHC string format. Hashing is deliberately slow, so async callers run it on the
-//! blocking pool.
+//! per hash, PHC string format.
+//!
+//! Hashing is deliberately slow and costs a core for its whole run, so the server runs it on a
+//! [`HashPool`]: a fixed number of hashes at once, a short queue behind them, and an immediate
+//! refusal past that. Without the bound, a crowd of clients guessing passwords would take every
+//! core (and every blocking thread) from the requests that carry tokens; with a long queue, each
+//! login would only wait longer and the crowd would still be served first.
+
+use std::sync::Arc;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use tokio::sync::Semaphore;
 
 /// Hashes a password for storage.
 pub fn hash(password: &str) -> String {
@@ -32,6 +40,60 @@ pub fn verify_nobody(password: &str) {
     let _ = verify(password, dummy);
 }
 
+/// A bounded pool for password hashing.
+pub struct HashPool {
+    /// Callers inside the pool: hashing or queued.
+    pub(super) admitted: Arc<Semaphore>,
+    /// Callers hashing.
+    pub(super) workers: Arc<Semaphore>,
+}
+
+/// Why [`HashPool::run`] did not run a hash.
+#[derive(Debug, thiserror::Error)]
+pub enum HashPoolError {
+    #[error("every password hashing worker is busy and the queue is full")]
+    Busy,
+    #[error("the password hashing task failed")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl HashPool {
+    /// At most `workers` hashes at once, and `queue` callers waiting for one of them.
+    pub fn new(workers: usize, queue: usize) -> HashPool {
+        let workers = workers.max(1);
+        HashPool {
+            admitted: Arc::new(Semaphore::new(workers + queue)),
+            workers: Arc::new(Semaphore::new(workers)),
+        }
+    }
+
+    /// The default worker count: half the cores (at least one), so that hashing never takes
+    /// every core from the requests that carry tokens.
+    pub fn default_workers() -> usize {
+        std::thread::available_parallelism().map_or(1, |n| n.get().div_ceil(2))
+    }
+
+    /// Runs `f` on the blocking pool once a worker is free, or refuses at once with
+    /// [`HashPoolError::Busy`] when every worker is busy and the queue is full. The permits go
+    /// into the blocking task, so a caller that stops waiting does not free a worker that is
+    /// still hashing.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, HashPoolError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let admitted =
+            self.admitted.clone().try_acquire_owned().map_err(|_| HashPoolError::Busy)?;
+        let worker =
+            self.workers.clone().acquire_owned().await.expect("the semaphore is never closed");
+        Ok(tokio::task::spawn_blocking(move || {
+            let _permits = (admitted, worker);
+            f()
+        })
+        .await?)
+    }
+}
+
 /// Why a new password is refused.
 pub fn check_strength(password: &str) -> Result<(), String> {
     if password.chars().count() < 8 {
@@ -56,6 +118,40 @@ mod tests {
         assert!(verify("correct horse", &a));
         assert!(!verify("wrong horse", &a));
         assert!(!verify("correct horse", "not a hash"));
+    }
+
+    #[tokio::test]
+    async fn the_pool_runs_a_bounded_number_at_once_and_refuses_past_its_queue() {
+        let pool = Arc::new(HashPool::new(1, 1));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let running = tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                pool.run(move || {
+                    hold.recv().unwrap();
+                    1
+                })
+                .await
+            }
+        });
+        while pool.workers.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        // The queue has room for one: it waits for the worker.
+        let queued = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.run(|| 2).await }
+        });
+        while pool.admitted.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        // The worker and the queue are full: refused at once, not queued.
+        assert!(matches!(pool.run(|| 3).await, Err(HashPoolError::Busy)));
+        assert!(!queued.is_finished());
+        release.send(()).unwrap();
+        assert_eq!(running.await.unwrap().unwrap(), 1);
+        assert_eq!(queued.await.unwrap().unwrap(), 2);
+        assert_eq!(pool.run(|| 4).await.unwrap(), 4, "the permits came back");
     }
 
     #[test]
