@@ -17,7 +17,9 @@
 //!   reloaded when another process (the `user` CLI) changes the database.
 //! * Passwords are checked on a bounded [`password::HashPool`], outside the database lock: the
 //!   lock is held only to read the user's hash, so a crowd of logins never delays a request
-//!   that carries a token, and logins past the pool's queue are refused at once (429).
+//!   that carries a token, and logins past the pool's queue are refused at once (429), except
+//!   that a user at an address where they logged in before may take one of a few reserved
+//!   places.
 //! * Failed logins are limited per client address and user name, per client address, and per
 //!   user name (slowed, never locked), so that failures from one place cannot lock the owner out
 //!   from another ([`ratelimit`]).
@@ -49,7 +51,7 @@ use serde::{Deserialize, Serialize};
 use slog::{Logger, debug, info, warn};
 
 use crate::storage::{Storage, StorageError, now};
-use password::{HashPool, HashPoolError};
+use password::{HashPool, HashPoolError, Lane};
 use ratelimit::{LimitSettings, LoginLimiter, Refusal};
 
 const ISSUER: &str = "dokku-pro-api";
@@ -504,12 +506,17 @@ impl Authenticator {
                 AuthError::RateLimited { retry_after, why: RateLimit::NameSlowed }
             }
         })?;
+        let lane = if self.limiter.is_trusted(client, username, Instant::now()) {
+            Lane::Trusted
+        } else {
+            Lane::Anyone
+        };
         let name = username.to_string();
         let user = self.storage.call(move |c| users::find(c, &name)).await?;
         let password = password.to_string();
         let verified = self
             .hashes
-            .run(move || match user {
+            .run(lane, move || match user {
                 Some(user) if password::verify(&password, &user.password_hash) => Some(user),
                 Some(_) => None,
                 None => {

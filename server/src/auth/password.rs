@@ -5,7 +5,9 @@
 //! [`HashPool`]: a fixed number of hashes at once, a short queue behind them, and an immediate
 //! refusal past that. Without the bound, a crowd of clients guessing passwords would take every
 //! core (and every blocking thread) from the requests that carry tokens; with a long queue, each
-//! login would only wait longer and the crowd would still be served first.
+//! login would only wait longer and the crowd would still be served first. A few more places in
+//! the queue are kept for logins the failed-login limiter trusts (a user at an address where
+//! they logged in before), so that a crowd that fills the queue does not keep the owner out.
 
 use std::sync::Arc;
 
@@ -44,8 +46,18 @@ pub fn verify_nobody(password: &str) {
 pub struct HashPool {
     /// Callers inside the pool: hashing or queued.
     pub(super) admitted: Arc<Semaphore>,
+    /// The places kept for [`Lane::Trusted`] callers when `admitted` is full.
+    pub(super) reserved: Arc<Semaphore>,
     /// Callers hashing.
     pub(super) workers: Arc<Semaphore>,
+}
+
+/// Who asks for a hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lane {
+    Anyone,
+    /// May also take one of the reserved places in the queue.
+    Trusted,
 }
 
 /// Why [`HashPool::run`] did not run a hash.
@@ -58,11 +70,13 @@ pub enum HashPoolError {
 }
 
 impl HashPool {
-    /// At most `workers` hashes at once, and `queue` callers waiting for one of them.
+    /// At most `workers` hashes at once, and `queue` callers waiting for one of them (plus
+    /// `workers` more places for trusted callers).
     pub fn new(workers: usize, queue: usize) -> HashPool {
         let workers = workers.max(1);
         HashPool {
             admitted: Arc::new(Semaphore::new(workers + queue)),
+            reserved: Arc::new(Semaphore::new(workers)),
             workers: Arc::new(Semaphore::new(workers)),
         }
     }
@@ -74,16 +88,19 @@ impl HashPool {
     }
 
     /// Runs `f` on the blocking pool once a worker is free, or refuses at once with
-    /// [`HashPoolError::Busy`] when every worker is busy and the queue is full. The permits go
-    /// into the blocking task, so a caller that stops waiting does not free a worker that is
-    /// still hashing.
-    pub async fn run<T, F>(&self, f: F) -> Result<T, HashPoolError>
+    /// [`HashPoolError::Busy`] when every worker is busy and the queue (with the reserved places,
+    /// for the trusted lane) is full. The permits go into the blocking task, so a caller that
+    /// stops waiting does not free a worker that is still hashing.
+    pub async fn run<T, F>(&self, lane: Lane, f: F) -> Result<T, HashPoolError>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        let admitted =
-            self.admitted.clone().try_acquire_owned().map_err(|_| HashPoolError::Busy)?;
+        let admitted = match (self.admitted.clone().try_acquire_owned(), lane) {
+            (Err(_), Lane::Trusted) => self.reserved.clone().try_acquire_owned(),
+            (admitted, _) => admitted,
+        }
+        .map_err(|_| HashPoolError::Busy)?;
         let worker =
             self.workers.clone().acquire_owned().await.expect("the semaphore is never closed");
         Ok(tokio::task::spawn_blocking(move || {
@@ -127,7 +144,7 @@ mod tests {
         let running = tokio::spawn({
             let pool = pool.clone();
             async move {
-                pool.run(move || {
+                pool.run(Lane::Anyone, move || {
                     hold.recv().unwrap();
                     1
                 })
@@ -140,18 +157,28 @@ mod tests {
         // The queue has room for one: it waits for the worker.
         let queued = tokio::spawn({
             let pool = pool.clone();
-            async move { pool.run(|| 2).await }
+            async move { pool.run(Lane::Anyone, || 2).await }
         });
         while pool.admitted.available_permits() > 0 {
             tokio::task::yield_now().await;
         }
         // The worker and the queue are full: refused at once, not queued.
-        assert!(matches!(pool.run(|| 3).await, Err(HashPoolError::Busy)));
-        assert!(!queued.is_finished());
+        assert!(matches!(pool.run(Lane::Anyone, || 3).await, Err(HashPoolError::Busy)));
+        // A trusted caller takes a reserved place (one per worker), then is refused too.
+        let trusted = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.run(Lane::Trusted, || 5).await }
+        });
+        while pool.reserved.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        assert!(matches!(pool.run(Lane::Trusted, || 6).await, Err(HashPoolError::Busy)));
+        assert!(!queued.is_finished() && !trusted.is_finished());
         release.send(()).unwrap();
         assert_eq!(running.await.unwrap().unwrap(), 1);
         assert_eq!(queued.await.unwrap().unwrap(), 2);
-        assert_eq!(pool.run(|| 4).await.unwrap(), 4, "the permits came back");
+        assert_eq!(trusted.await.unwrap().unwrap(), 5);
+        assert_eq!(pool.run(Lane::Anyone, || 4).await.unwrap(), 4, "the permits came back");
     }
 
     #[test]

@@ -134,6 +134,12 @@ impl LoginLimiter {
         }
     }
 
+    /// Whether a login for `name` succeeded from `client` within the trust period.
+    pub fn is_trusted(&self, client: IpAddr, name: &str, now: Instant) -> bool {
+        let (address, name) = (source(client), name_key(name));
+        is_trusted(&self.state(), address, &name, now, self.settings.trusted_for)
+    }
+
     pub fn record_failure(&self, client: IpAddr, name: &str, now: Instant) {
         let (address, name) = (source(client), name_key(name));
         let window = self.settings.window;

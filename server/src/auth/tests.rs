@@ -68,7 +68,7 @@ async fn token_checked_requests_never_wait_on_password_hashing() {
     let (release, hold) = std::sync::mpsc::channel::<()>();
     let hashing = tokio::spawn({
         let auth = auth.clone();
-        async move { auth.hashes.run(move || hold.recv()).await }
+        async move { auth.hashes.run(password::Lane::Anyone, move || hold.recv()).await }
     });
     wait_until("the worker is busy", || auth.hashes.workers.available_permits() == 0).await;
     // Logins queue behind it, each having read its user; while they wait, requests with
@@ -109,12 +109,16 @@ async fn token_checked_requests_never_wait_on_password_hashing() {
         ),
         "{shed:?}"
     );
+    // ... except for the user at an address where they logged in: a reserved place.
+    let owner = login("10.0.0.9", f.password.clone());
+    wait_until("the owner is queued", || auth.hashes.reserved.available_permits() == 0).await;
     assert!(!hashing.is_finished(), "the hash is still running");
     assert!(!right.is_finished() && !wrong.is_finished(), "the queued logins are still pending");
 
     release.send(()).unwrap();
     hashing.await.unwrap().unwrap().unwrap();
     assert!(right.await.unwrap().is_ok(), "the queued login with the right password succeeds");
+    assert!(owner.await.unwrap().is_ok(), "the owner's login in a reserved place succeeds");
     assert!(matches!(wrong.await.unwrap(), Err(AuthError::BadCredentials)));
 }
 
@@ -129,7 +133,7 @@ async fn a_password_changed_while_it_was_checked_issues_no_token() {
     let (release, hold) = std::sync::mpsc::channel::<()>();
     let hashing = tokio::spawn({
         let auth = auth.clone();
-        async move { auth.hashes.run(move || hold.recv()).await }
+        async move { auth.hashes.run(password::Lane::Anyone, move || hold.recv()).await }
     });
     wait_until("the worker is busy", || auth.hashes.workers.available_permits() == 0).await;
     let login = tokio::spawn({
