@@ -95,7 +95,7 @@ pub enum AuthError {
     RateLimited { retry_after: Duration, why: RateLimit },
     #[error("Token being refreshed was not found")]
     RefreshNotFound,
-    #[error("the refresh token was already used; every token of its session is now revoked")]
+    #[error("the refresh token was already used; every token of its login is now revoked")]
     RefreshReplayed,
     #[error("the refresh token has expired")]
     RefreshExpired,
@@ -295,7 +295,8 @@ enum Refreshed {
         user: String,
         uses: Option<i64>,
     },
-    /// A spent or revoked refresh token: its family is revoked now (these access token ids).
+    /// A spent refresh token presented again: its family is revoked now (these access token
+    /// ids).
     Replayed {
         family: String,
         revoked: Vec<String>,
@@ -646,10 +647,16 @@ impl Authenticator {
                 let tx = tokens::immediate(c)?;
                 let record =
                     tokens::find_refresh(&tx, &refresh)?.ok_or(AuthError::RefreshNotFound)?;
-                if record.spent || record.revoked {
+                // Only a thief or a replay presents a refresh token that was already used (the
+                // holder got a new one). A revoked one is merely refused: a client refreshing
+                // after its logout must not end the sessions it was minted from.
+                if record.spent {
                     let revoked = tokens::revoke_family(&tx, &record.family, t)?;
                     tx.commit().map_err(StorageError::from)?;
                     return Ok(Refreshed::Replayed { family: record.family, revoked });
+                }
+                if record.revoked {
+                    return Err(AuthError::Revoked);
                 }
                 if record.refresh_expires_at <= t {
                     return Err(AuthError::RefreshExpired);

@@ -415,6 +415,9 @@ async fn removing_a_user_from_another_process_revokes_their_tokens_within_second
     let bearer = format!("Bearer {token}");
     assert_ne!(request(&server, "GET", "/@api/apps", Some(&bearer), b"").await.status, 401);
     // What `dokku-pro-api user remove admin` does, through its own database connection.
+    let minted = mint(&server, &token, json!({})).await.json();
+    let minted = format!("Bearer {}", minted["id"].as_str().unwrap());
+    assert_ne!(request(&server, "GET", "/@api/apps", Some(&minted), b"").await.status, 401);
     let storage = dokku_pro_server::storage::Storage::open(server.server_data_dir()).unwrap();
     storage.call_blocking(|c| dokku_pro_server::auth::users::remove(c, "admin")).unwrap();
     let mut status = 0;
@@ -426,6 +429,8 @@ async fn removing_a_user_from_another_process_revokes_their_tokens_within_second
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(status, 401, "the server noticed the revocation");
+    let status = request(&server, "GET", "/@api/apps", Some(&minted), b"").await.status;
+    assert_eq!(status, 401, "a token minted from a token of the removed user");
     server.finish().await;
 }
 
@@ -540,7 +545,9 @@ async fn logging_out_a_parent_revokes_every_token_minted_from_it() {
     let r = request(&server, "DELETE", &format!("/@api/tokens/{}", id(&sibling)), None, b"").await;
     assert_eq!(r.status, 204);
     assert_eq!(read_with(&server, &sibling).await, 401);
-    assert_ne!(read_with(&server, &parent).await, 401);
+    let r = refresh_with(&server, &sibling, json!({})).await;
+    assert_eq!((r.status, r.error_title().as_str()), (401, "the token has been revoked"));
+    assert_ne!(read_with(&server, &parent).await, 401, "a refresh after logout is no replay");
     assert_ne!(read_with(&server, &refreshed_child).await, 401);
 
     // Logging out the parent revokes everything minted from it, refreshed or not.
@@ -563,6 +570,36 @@ async fn logging_out_a_parent_revokes_every_token_minted_from_it() {
     assert_eq!(r.status, 401, "the refresh token of a revoked grandchild: {}", r.text());
     let r = mint(&server, &id(&child), json!({})).await;
     assert_eq!((r.status, r.error_title().as_str()), (401, "the token has been revoked"));
+    server.finish().await;
+}
+
+#[tokio::test]
+async fn a_replayed_refresh_token_revokes_the_tokens_minted_in_its_family() {
+    let server = TestServer::start().await;
+    let id = |t: &serde_json::Value| t["id"].as_str().unwrap().to_string();
+    let login = created(server.login_response(None).await, "login");
+    let refreshed = created(refresh_with(&server, &login, json!({})).await, "refresh");
+    let child = created(mint(&server, &id(&refreshed), json!({})).await, "mint");
+    let grandchild = created(mint(&server, &id(&child), json!({"uses": 5})).await, "mint");
+    let refreshed_child = created(refresh_with(&server, &child, json!({})).await, "refresh");
+    for t in [&refreshed, &grandchild, &refreshed_child] {
+        assert_ne!(read_with(&server, t).await, 401, "{t}");
+    }
+
+    // The login's refresh token was spent: presenting it again revokes the whole family,
+    // tokens minted from its tokens included.
+    let r = refresh_with(&server, &login, json!({})).await;
+    assert_eq!(r.status, 401);
+    assert!(r.error_title().contains("already used"), "{}", r.error_title());
+    for (what, t) in [
+        ("refreshed", &refreshed),
+        ("grandchild", &grandchild),
+        ("refreshed child", &refreshed_child),
+    ] {
+        assert_eq!(read_with(&server, t).await, 401, "{what} survived the replay");
+    }
+    let r = refresh_with(&server, &refreshed_child, json!({})).await;
+    assert_eq!(r.status, 401, "{}", r.text());
     server.finish().await;
 }
 
