@@ -28,6 +28,8 @@ pub fn hash(password: &str) -> String {
 
 /// Checks a password against a stored hash. A malformed hash never matches.
 pub fn verify(password: &str, stored: &str) -> bool {
+    #[cfg(test)]
+    held::wait_while_held(password);
     match PasswordHash::new(stored) {
         Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
@@ -108,6 +110,52 @@ impl HashPool {
             f()
         })
         .await?)
+    }
+}
+
+/// Test-only: the verification of a password a test holds waits until the test lets it go,
+/// so that a test can stop a real login in the middle of its hash, wherever that hash runs.
+#[cfg(test)]
+pub(super) mod held {
+    use std::sync::{Condvar, Mutex};
+
+    /// The held passwords, each with how many verifications of it are waiting.
+    static HELD: Mutex<Vec<(String, usize)>> = Mutex::new(Vec::new());
+    static RELEASED: Condvar = Condvar::new();
+
+    fn held() -> std::sync::MutexGuard<'static, Vec<(String, usize)>> {
+        HELD.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Holds the verifications of `password` until the guard is dropped (also when the test
+    /// fails, so that a failing test ends instead of waiting on its held hashes).
+    #[must_use]
+    pub fn hold(password: &str) -> Held {
+        held().push((password.to_string(), 0));
+        Held(password.to_string())
+    }
+
+    pub struct Held(String);
+
+    impl Drop for Held {
+        fn drop(&mut self) {
+            held().retain(|(p, _)| *p != self.0);
+            RELEASED.notify_all();
+        }
+    }
+
+    /// How many verifications of `password` are waiting.
+    pub fn waiting(password: &str) -> usize {
+        held().iter().find(|(p, _)| p == password).map_or(0, |(_, n)| *n)
+    }
+
+    pub(super) fn wait_while_held(password: &str) {
+        let mut held = held();
+        let Some(entry) = held.iter_mut().find(|(p, _)| p == password) else { return };
+        entry.1 += 1;
+        while held.iter().any(|(p, _)| p == password) {
+            held = RELEASED.wait(held).unwrap_or_else(|p| p.into_inner());
+        }
     }
 }
 

@@ -60,25 +60,22 @@ async fn token_checked_requests_never_wait_on_password_hashing() {
         AuthSettings { login_hash_workers: 1, login_hash_queue: 2, ..AuthSettings::default() };
     let f = fixture(settings);
     let auth = f.auth.clone();
+    let held = "a password held in its hash";
+    f.storage.call_blocking(|c| users::set_password(c, "admin", held)).unwrap();
     // A use-limited token: every request with it writes to the database.
     let uses = LoginRequest { uses: Some(1000), ..LoginRequest::default() };
-    let token = auth.login(ip("10.0.0.9"), &basic("admin", &f.password), uses).await.unwrap();
+    let token = auth.login(ip("10.0.0.9"), &basic("admin", held), uses).await.unwrap();
 
-    // A hash that runs until the test lets it end holds the only worker.
-    let (release, hold) = std::sync::mpsc::channel::<()>();
-    let hashing = tokio::spawn({
-        let auth = auth.clone();
-        async move { auth.hashes.run(password::Lane::Anyone, move || hold.recv()).await }
-    });
-    wait_until("the worker is busy", || auth.hashes.workers.available_permits() == 0).await;
-    // Logins queue behind it, each having read its user; while they wait, requests with
-    // tokens (database writes included) and tokens minted from tokens are answered. A request
-    // that waited on a hash would wait until the end of the test, so the 10 s bound only turns
-    // that hang into a failure.
-    let login = |client: &'static str, password: String| {
+    // A real login stops in the middle of its password hash, on the only worker, until the
+    // test releases it; more logins queue behind it, each having read its user. Meanwhile,
+    // requests with tokens (database writes included) and tokens minted from tokens are
+    // answered. Had any of them to wait on a hash, it would wait until the end of the test:
+    // the 10 s bound only turns that hang into a failure.
+    let holding = password::held::hold(held);
+    let login = |client: &'static str, password: &'static str| {
         let auth = auth.clone();
         tokio::spawn(async move {
-            auth.login(ip(client), &basic("admin", &password), LoginRequest::default()).await
+            auth.login(ip(client), &basic("admin", password), LoginRequest::default()).await
         })
     };
     let token_checked = || async {
@@ -93,15 +90,18 @@ async fn token_checked_requests_never_wait_on_password_hashing() {
         });
         answered.await.expect("a request with a token waited on password hashing");
     };
-    let right = login("10.0.0.1", f.password.clone());
+    let hashing = login("10.0.0.1", held);
+    wait_until("the login is hashing", || password::held::waiting(held) == 1).await;
+    token_checked().await;
+    let right = login("10.0.0.2", held);
     wait_until("one login is queued", || auth.hashes.admitted.available_permits() == 1).await;
     token_checked().await;
-    let wrong = login("10.0.0.2", "a wrong guess".into());
+    let wrong = login("10.0.0.3", "a wrong guess");
     wait_until("the queue is full", || auth.hashes.admitted.available_permits() == 0).await;
     token_checked().await;
 
     // Past the queue, a login is refused at once, not queued.
-    let shed = auth.login(ip("10.0.0.3"), &basic("admin", "x"), LoginRequest::default()).await;
+    let shed = auth.login(ip("10.0.0.4"), &basic("admin", "x"), LoginRequest::default()).await;
     assert!(
         matches!(
             shed,
@@ -110,13 +110,14 @@ async fn token_checked_requests_never_wait_on_password_hashing() {
         "{shed:?}"
     );
     // ... except for the user at an address where they logged in: a reserved place.
-    let owner = login("10.0.0.9", f.password.clone());
+    let owner = login("10.0.0.9", held);
     wait_until("the owner is queued", || auth.hashes.reserved.available_permits() == 0).await;
+    assert_eq!(password::held::waiting(held), 1, "one hash at a time");
     assert!(!hashing.is_finished(), "the hash is still running");
     assert!(!right.is_finished() && !wrong.is_finished(), "the queued logins are still pending");
 
-    release.send(()).unwrap();
-    hashing.await.unwrap().unwrap().unwrap();
+    drop(holding);
+    assert!(hashing.await.unwrap().is_ok(), "the held login succeeds");
     assert!(right.await.unwrap().is_ok(), "the queued login with the right password succeeds");
     assert!(owner.await.unwrap().is_ok(), "the owner's login in a reserved place succeeds");
     assert!(matches!(wrong.await.unwrap(), Err(AuthError::BadCredentials)));
