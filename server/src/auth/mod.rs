@@ -517,11 +517,13 @@ impl Authenticator {
         let password = password.to_string();
         let verified = self
             .hashes
-            .run(lane, move || match user {
-                Some(user) if password::verify(&password, &user.password_hash) => Some(user),
+            .run(lane, move |memory| match user {
+                Some(user) if password::verify(&password, &user.password_hash, memory) => {
+                    Some(user)
+                }
                 Some(_) => None,
                 None => {
-                    password::verify_nobody(&password);
+                    password::verify_nobody(&password, memory);
                     None
                 }
             })

@@ -134,7 +134,7 @@ async fn a_password_changed_while_it_was_checked_issues_no_token() {
     let (release, hold) = std::sync::mpsc::channel::<()>();
     let hashing = tokio::spawn({
         let auth = auth.clone();
-        async move { auth.hashes.run(password::Lane::Anyone, move || hold.recv()).await }
+        async move { auth.hashes.run(password::Lane::Anyone, move |_| hold.recv()).await }
     });
     wait_until("the worker is busy", || auth.hashes.workers.available_permits() == 0).await;
     let login = tokio::spawn({
