@@ -221,7 +221,7 @@ async fn bench_one(
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim_start_matches("/@api").to_string())
         .unwrap_or_else(|| "/queueJobs/1".to_string());
-    let operations = vec![
+    let operations = [
         Operation { name: "getQueueJob (token check only)", method: "GET", path: job_path, body: None },
         Operation { name: "getEnvForApp", method: "GET", path: "/apps/app-000/envs".into(), body: None },
         Operation { name: "getDomainsForApp", method: "GET", path: "/apps/app-000/domains".into(), body: None },
