@@ -102,7 +102,7 @@ pub const ADDITIONS: &[Addition] = &[
     },
     Addition {
         status: 429,
-        description: "Too many failed logins from this client or for this user; retry after the time in `Retry-After`",
+        description: "Too many failed logins from this client address, a user name under attack taking one attempt at a time, or too many logins in progress; retry after the time in `Retry-After`",
         applies_to: |op| op.operation_id == "login",
     },
     Addition {

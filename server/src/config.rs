@@ -93,16 +93,32 @@ impl JobsConfig {
     }
 }
 
-/// Token lifetimes and the failed-login limit.
+/// Token lifetimes, failed-login limits, password hashing and token retention
+/// (`docs/authentication.md`).
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthConfig {
     pub access_token_seconds: u64,
     pub refresh_token_seconds: u64,
-    /// Failed logins allowed per client address and per user name within the window; more get
-    /// 429 until the window passes.
+    /// Failed logins allowed per client address and user name within the window; more get
+    /// 429 from that address for that name until the window passes.
     pub login_failure_limit: usize,
     pub login_failure_window_seconds: u64,
+    /// Failed logins allowed per client address, any user names, within the window.
+    pub login_address_failure_limit: usize,
+    /// Failed logins per user name, from every address, within the window past which the name
+    /// is slowed (never locked) to one attempt per `login_name_slowed_interval_ms`, except from
+    /// addresses where that user logged in.
+    pub login_name_failure_limit: usize,
+    pub login_name_slowed_interval_ms: u64,
+    /// Password hashes computed at once [default: half the cores, at least 1].
+    pub login_hash_workers: Option<usize>,
+    /// Logins waiting for a hashing worker; more get 429 at once.
+    pub login_hash_queue: usize,
+    /// How long expired and revoked tokens are kept before they are deleted.
+    pub token_retention_seconds: u64,
+    /// How often they are looked for.
+    pub token_prune_interval_seconds: u64,
 }
 
 impl Default for AuthConfig {
@@ -112,6 +128,13 @@ impl Default for AuthConfig {
             refresh_token_seconds: 30 * 24 * 3600,
             login_failure_limit: 10,
             login_failure_window_seconds: 300,
+            login_address_failure_limit: 30,
+            login_name_failure_limit: 100,
+            login_name_slowed_interval_ms: 2000,
+            login_hash_workers: None,
+            login_hash_queue: 16,
+            token_retention_seconds: 7 * 24 * 3600,
+            token_prune_interval_seconds: 3600,
         }
     }
 }
@@ -123,6 +146,17 @@ impl AuthConfig {
             refresh_token_lifetime: std::time::Duration::from_secs(self.refresh_token_seconds),
             login_failure_limit: self.login_failure_limit,
             login_failure_window: std::time::Duration::from_secs(self.login_failure_window_seconds),
+            login_address_failure_limit: self.login_address_failure_limit,
+            login_name_failure_limit: self.login_name_failure_limit,
+            login_name_slowed_interval: std::time::Duration::from_millis(
+                self.login_name_slowed_interval_ms,
+            ),
+            login_hash_workers: self
+                .login_hash_workers
+                .unwrap_or_else(crate::auth::password::HashPool::default_workers),
+            login_hash_queue: self.login_hash_queue,
+            token_retention: std::time::Duration::from_secs(self.token_retention_seconds),
+            token_prune_interval: std::time::Duration::from_secs(self.token_prune_interval_seconds),
         }
     }
 }
@@ -330,12 +364,33 @@ pub struct Overrides {
     /// Refresh token lifetime in seconds [default: 2592000, 30 days].
     #[arg(long)]
     pub refresh_token_seconds: Option<u64>,
-    /// Failed logins allowed per client and per user name within the window [default: 10].
+    /// Failed logins allowed per client address and user name within the window [default: 10].
     #[arg(long)]
     pub login_failure_limit: Option<usize>,
     /// The failed-login window in seconds [default: 300].
     #[arg(long)]
     pub login_failure_window_seconds: Option<u64>,
+    /// Failed logins allowed per client address, any user names, within the window [default: 30].
+    #[arg(long)]
+    pub login_address_failure_limit: Option<usize>,
+    /// Failed logins per user name, from every address, past which it is slowed [default: 100].
+    #[arg(long)]
+    pub login_name_failure_limit: Option<usize>,
+    /// A slowed user name takes one attempt per this many milliseconds [default: 2000].
+    #[arg(long)]
+    pub login_name_slowed_interval_ms: Option<u64>,
+    /// Password hashes computed at once [default: half the cores, at least 1].
+    #[arg(long)]
+    pub login_hash_workers: Option<usize>,
+    /// Logins waiting for a hashing worker; more get 429 at once [default: 16].
+    #[arg(long)]
+    pub login_hash_queue: Option<usize>,
+    /// Seconds expired and revoked tokens are kept before deletion [default: 604800, 7 days].
+    #[arg(long)]
+    pub token_retention_seconds: Option<u64>,
+    /// Seconds between looks for tokens to delete [default: 3600].
+    #[arg(long)]
+    pub token_prune_interval_seconds: Option<u64>,
     /// Background jobs that run at once, at most one per app [default: 4].
     #[arg(long)]
     pub jobs_workers: Option<usize>,
@@ -406,6 +461,13 @@ impl Config {
             refresh_token_seconds,
             login_failure_limit,
             login_failure_window_seconds,
+            login_address_failure_limit,
+            login_name_failure_limit,
+            login_name_slowed_interval_ms,
+            login_hash_workers,
+            login_hash_queue,
+            token_retention_seconds,
+            token_prune_interval_seconds,
             jobs_workers,
             jobs_retry_limit,
             jobs_backoff_base_ms,
@@ -429,6 +491,13 @@ impl Config {
         set(&mut config.auth.refresh_token_seconds, refresh_token_seconds);
         set(&mut config.auth.login_failure_limit, login_failure_limit);
         set(&mut config.auth.login_failure_window_seconds, login_failure_window_seconds);
+        set(&mut config.auth.login_address_failure_limit, login_address_failure_limit);
+        set(&mut config.auth.login_name_failure_limit, login_name_failure_limit);
+        set(&mut config.auth.login_name_slowed_interval_ms, login_name_slowed_interval_ms);
+        set_some(&mut config.auth.login_hash_workers, login_hash_workers);
+        set(&mut config.auth.login_hash_queue, login_hash_queue);
+        set(&mut config.auth.token_retention_seconds, token_retention_seconds);
+        set(&mut config.auth.token_prune_interval_seconds, token_prune_interval_seconds);
         let host = &mut config.host;
         set(&mut host.kind, host_kind);
         set(&mut host.dokku_path, dokku_path);
@@ -477,6 +546,14 @@ impl Config {
         }
         if self.auth.access_token_seconds == 0 || self.auth.refresh_token_seconds == 0 {
             return Err(ConfigError::Invalid("token lifetimes must be positive".into()));
+        }
+        if self.auth.login_hash_workers == Some(0) {
+            return Err(ConfigError::Invalid("auth.login_hash_workers must be positive".into()));
+        }
+        if self.auth.token_prune_interval_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "auth.token_prune_interval_seconds must be positive".into(),
+            ));
         }
         if !(1..=64).contains(&self.jobs.workers) {
             return Err(ConfigError::Invalid(format!(
@@ -615,6 +692,30 @@ mod tests {
         assert_eq!(settings.handler_timeout, std::time::Duration::from_secs(7));
         let bad = Overrides { header_read_timeout_seconds: Some(0), ..Overrides::default() };
         assert!(Config::load(None, bad).unwrap_err().to_string().contains("http."));
+    }
+
+    #[test]
+    fn auth_settings_come_from_the_file_and_flags() {
+        let p = Path::new("x.toml");
+        let config = Config::from_toml("[auth]\nlogin_hash_workers = 3\n", p).unwrap();
+        assert_eq!(config.auth.settings().login_hash_workers, 3);
+        let overrides = Overrides {
+            login_address_failure_limit: Some(7),
+            login_name_slowed_interval_ms: Some(500),
+            token_retention_seconds: Some(60),
+            ..Overrides::default()
+        };
+        let settings = Config::load(None, overrides).unwrap().auth.settings();
+        assert_eq!(settings.login_address_failure_limit, 7);
+        assert_eq!(settings.login_name_slowed_interval, std::time::Duration::from_millis(500));
+        assert_eq!(settings.token_retention, std::time::Duration::from_secs(60));
+        assert!(settings.login_hash_workers >= 1, "half the cores, at least one");
+        for bad in [
+            Overrides { login_hash_workers: Some(0), ..Overrides::default() },
+            Overrides { token_prune_interval_seconds: Some(0), ..Overrides::default() },
+        ] {
+            assert!(Config::load(None, bad).unwrap_err().to_string().contains("auth."));
+        }
     }
 
     #[test]

@@ -22,12 +22,13 @@ impl From<AuthError> for ApiError {
             | AuthError::RefreshReplayed
             | AuthError::RefreshExpired
             | AuthError::RefreshUserMismatch => ApiError::new(401, e.to_string()),
-            AuthError::RateLimited { retry_after } => {
+            AuthError::RateLimited { retry_after, .. } => {
                 ApiError::new(429, e.to_string()).with_retry_after(retry_after.as_secs().max(1))
             }
             AuthError::RefreshNotFound => ApiError::new(404, e.to_string()),
             AuthError::BadRequest(message) => ApiError::new(400, message),
             AuthError::Storage(ref source) => ApiError::internal(format!("{e}: {}", chain(source))),
+            AuthError::Internal(message) => ApiError::internal(message),
             // `AuthError` is non_exhaustive for other crates only; a new variant must be
             // mapped deliberately.
         }
@@ -121,6 +122,7 @@ mod tests {
         assert_eq!(ApiError::from(AuthError::RefreshNotFound).status().as_u16(), 404);
         let limited = ApiError::from(AuthError::RateLimited {
             retry_after: std::time::Duration::from_secs(42),
+            why: crate::auth::RateLimit::Failures,
         });
         assert_eq!(limited.status().as_u16(), 429);
         assert_eq!(limited.envelope().errors[0].meta.as_ref().unwrap().retry_after, 42);

@@ -74,7 +74,7 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
         log.new(slog::o!("component" => "auth")),
     )
     .context("loading the token signing key")?;
-    authenticator.watch_for_external_revocations();
+    authenticator.start_background_tasks();
     let connected = host::setup::connect(&config.host, &config.data_dir)
         .await
         .map_err(|e| anyhow::anyhow!("cannot use the Dokku host: {}", error::chain(&e)))?;

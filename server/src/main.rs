@@ -90,10 +90,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let server = dokku_pro_server::start(&config, log).await?;
     let url = format!("http://{}{}", server.local_addr(), dokku_pro_api::BASE_PATH);
     eprintln!("dokku-pro-api listening on {url}  (OpenAPI document: {url}/openapi.json)");
-    if let Some(password) = &server.initial_admin_password {
+    // The password itself stays out of stderr, which a service manager keeps in its journal.
+    if server.initial_admin_password.is_some() {
         eprintln!(
-            "\nFirst start: created the user `admin` with the password\n\n    {password}\n\n\
-             (also written to {}; shown only this once).",
+            "\nFirst start: created the user `admin`; its password is in {} (mode 0600).",
             config.data_dir.join("initial-admin-password").display()
         );
     }

@@ -131,3 +131,33 @@ fn sigterm_shuts_the_server_down_cleanly() {
     assert!(rest.contains("stopped"), "{rest}");
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the port is closed");
 }
+
+#[test]
+fn the_first_start_names_the_admin_password_file_and_never_prints_the_password() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--sim", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut printed = String::new();
+    // The start-up text ends with the log-in example.
+    while !printed.contains("Log in:") {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        printed.push_str(&line);
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let file = dir.path().join("initial-admin-password");
+    let password = std::fs::read_to_string(&file).unwrap();
+    let password = password.trim();
+    assert!(password.len() >= 20, "a generated password: {password:?}");
+    assert!(!printed.contains(password), "the password reached stderr:\n{printed}");
+    assert!(printed.contains(&file.display().to_string()), "the file is named:\n{printed}");
+}

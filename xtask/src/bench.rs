@@ -2,7 +2,8 @@
 //! and with a realistic per-command latency, drives it with concurrent clients, and prints one
 //! table: requests per second, p50 and p99 latency, Dokku invocations per request and the
 //! server's peak RSS for a representative set of operations, plus idle RSS and the time from
-//! start to the first answered request.
+//! start to the first answered request. One row repeats the token-checked read while a crowd of
+//! clients fails to log in, to show what a login flood costs the clients that hold a token.
 //!
 //! Numbers, never assertions: nothing here fails because something is slow.
 
@@ -12,6 +13,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+
+/// Clients sending wrong passwords at once during the login flood row.
+const FLOOD_CLIENTS: usize = 32;
 
 /// What one row of the table measures.
 struct Operation {
@@ -133,8 +137,13 @@ async fn start_server(
     seed_sim(sim, &dir.path().join("sim"))?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let started = Instant::now();
+    // The failed-login limits are raised so that the login flood reaches the password hashing,
+    // as a crowd from many addresses would; from one address it would get 429 at once.
     let child = Command::new(binary)
         .args(["serve", "--sim", "--log-level", "warn", "--bind", &format!("127.0.0.1:{port}")])
+        .args(["--login-failure-limit", "1000000000"])
+        .args(["--login-address-failure-limit", "1000000000"])
+        .args(["--login-name-failure-limit", "1000000000"])
         .arg("--sim-latency-ms")
         .arg(latency_ms.to_string())
         .arg("--data-dir")
@@ -212,7 +221,7 @@ async fn bench_one(
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim_start_matches("/@api").to_string())
         .unwrap_or_else(|| "/queueJobs/1".to_string());
-    let operations = vec![
+    let operations = [
         Operation { name: "getQueueJob (token check only)", method: "GET", path: job_path, body: None },
         Operation { name: "getEnvForApp", method: "GET", path: "/apps/app-000/envs".into(), body: None },
         Operation { name: "getDomainsForApp", method: "GET", path: "/apps/app-000/domains".into(), body: None },
@@ -229,11 +238,25 @@ async fn bench_one(
             ),
         },
     ];
+    let flooded = Operation {
+        name: "getQueueJob during a login flood",
+        method: "GET",
+        path: operations[0].path.clone(),
+        body: None,
+    };
     let mut rows = Vec::new();
-    for op in &operations {
+    for (op, flood) in operations.iter().map(|op| (op, false)).chain([(&flooded, true)]) {
+        let flood = flood.then(|| flood_logins(&base, options.seconds_per_operation));
         let before = dokku_commands(&client, &base).await?;
         let (latencies, errors) = drive(&client, &base, &token, op, options).await;
         let after = dokku_commands(&client, &base).await?;
+        if let Some(flood) = flood {
+            let (refused, shed) = flood.await?;
+            eprintln!(
+                "login flood ({FLOOD_CLIENTS} clients, {latency_ms} ms): {refused} answered 401, \
+                 {shed} shed with 429"
+            );
+        }
         let requests = latencies.len() + errors;
         let mut sorted = latencies.clone();
         sorted.sort();
@@ -256,6 +279,41 @@ async fn bench_one(
         });
     }
     Ok((rows, start))
+}
+
+/// [`FLOOD_CLIENTS`] clients log in with a wrong password back to back for `seconds`, each on a
+/// connection of its own; returns how many logins were answered 401 and how many 429.
+fn flood_logins(base: &str, seconds: u64) -> tokio::task::JoinHandle<(usize, usize)> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let url = Arc::new(format!("{base}/tokens"));
+    let clients: Vec<_> = (0..FLOOD_CLIENTS)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                let (mut refused, mut shed) = (0, 0);
+                while Instant::now() < deadline {
+                    let sent =
+                        client.post(url.as_str()).basic_auth("admin", Some("not the password"));
+                    match sent.send().await.map(|r| r.status().as_u16()) {
+                        Ok(401) => refused += 1,
+                        Ok(429) => shed += 1,
+                        _ => {}
+                    }
+                }
+                (refused, shed)
+            })
+        })
+        .collect();
+    tokio::spawn(async move {
+        let mut total = (0, 0);
+        for client in clients {
+            if let Ok((refused, shed)) = client.await {
+                total = (total.0 + refused, total.1 + shed);
+            }
+        }
+        total
+    })
 }
 
 /// `concurrency` clients send `op` back to back for the configured time.

@@ -1,16 +1,30 @@
 //! Authentication: users, JWT access tokens, refresh tokens, revocation, use limits and failed
-//! login limiting (DESIGN.md §6).
+//! login limiting (the operator's view is `docs/authentication.md`).
 //!
 //! * `POST /tokens` with Basic credentials issues an access JWT (HS256, a 512-bit key generated
 //!   at first start in `DATA_DIR/jwt-signing.key`, mode 0600) and an opaque refresh token
 //!   (`dpr_...`, stored as a SHA-256 hash). With `data.attributes.refresh_token` it rotates the
 //!   pair instead; a spent refresh token presented again revokes the whole family.
+//! * `POST /tokens` with a Bearer token mints a child of that token, never worth more than it
+//!   ([`tokens`] has the rules): in its family, expiring no later than the bearer token, with
+//!   uses taken from the bearer's own, revoked when the bearer is logged out. Minting costs no
+//!   use by itself: the uses the child gets are the ones the parent loses, so a parent and its
+//!   children together never make more requests than the parent's limit.
 //! * Every other operation calls [`Authenticator::authenticate`]: the JWT is verified with the
 //!   algorithm pinned to HS256, the issuer and expiry required (no leeway), then checked against
 //!   the in-memory revocation list. Tokens with a use limit spend one use per request in one
 //!   atomic UPDATE; others cost no database read. The revocation list is loaded at start and
 //!   reloaded when another process (the `user` CLI) changes the database.
-//! * Failed logins are counted per client address and per user name ([`ratelimit`]).
+//! * Passwords are checked on a bounded [`password::HashPool`], outside the database lock: the
+//!   lock is held only to read the user's hash, so a crowd of logins never delays a request
+//!   that carries a token, and logins past the pool's queue are refused at once (429), except
+//!   that a user at an address where they logged in before may take one of a few reserved
+//!   places.
+//! * Failed logins are limited per client address and user name, per client address, and per
+//!   user name (slowed, never locked), so that failures from one place cannot lock the owner out
+//!   from another ([`ratelimit`]).
+//! * Token rows that can no longer authenticate anything are deleted after a retention period,
+//!   periodically ([`tokens::prune`]).
 //!
 //! Secrets never reach a log line: credentials arrive as `dokku_pro_api::auth::Secret`, and
 //! nothing here logs a token, a password or a header.
@@ -19,6 +33,9 @@ pub mod password;
 pub mod ratelimit;
 pub mod tokens;
 pub mod users;
+
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashSet;
 use std::net::IpAddr;
@@ -31,15 +48,18 @@ use dokku_pro_api::auth::Credentials;
 use dokku_pro_api::models::{Token, TokenAttributes, TokenType};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use slog::{Logger, info, warn};
+use slog::{Logger, debug, info, warn};
 
 use crate::storage::{Storage, StorageError, now};
-use ratelimit::LoginLimiter;
+use password::{HashPool, HashPoolError, Lane};
+use ratelimit::{LimitSettings, LoginLimiter, Refusal};
 
 const ISSUER: &str = "dokku-pro-api";
 const REFRESH_PREFIX: &str = "dpr_";
 /// The seed's example (and `default`) refresh token; see [`LoginRequest::from_body`].
 const SEED_EXAMPLE_REFRESH_TOKEN: &str = "dpr_uoelcjosertv8w4vw3";
+/// What a login refused because every hashing worker is busy is told to wait.
+const BUSY_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// Who made a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,11 +91,11 @@ pub enum AuthError {
     UsedUp,
     #[error("invalid user name or password")]
     BadCredentials,
-    #[error("too many failed logins; retry after {} s", retry_after.as_secs())]
-    RateLimited { retry_after: Duration },
+    #[error("{why}; retry after {} s", retry_after.as_secs().max(1))]
+    RateLimited { retry_after: Duration, why: RateLimit },
     #[error("Token being refreshed was not found")]
     RefreshNotFound,
-    #[error("the refresh token was already used; every token of its session is now revoked")]
+    #[error("the refresh token was already used; every token of its login is now revoked")]
     RefreshReplayed,
     #[error("the refresh token has expired")]
     RefreshExpired,
@@ -85,6 +105,20 @@ pub enum AuthError {
     BadRequest(String),
     #[error("the token storage failed")]
     Storage(#[from] StorageError),
+    /// Our own failure (signing, a hashing task that died); the text is for the log.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// Which limit refused a login.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RateLimit {
+    #[error("too many failed logins")]
+    Failures,
+    #[error("too many failed logins for this user name; it takes one attempt at a time")]
+    NameSlowed,
+    #[error("too many logins in progress")]
+    Busy,
 }
 
 impl From<users::UserError> for AuthError {
@@ -96,13 +130,48 @@ impl From<users::UserError> for AuthError {
     }
 }
 
-/// Token lifetimes and login limits.
+/// Token lifetimes, login limits, the password hashing pool and token retention.
 #[derive(Clone, Debug)]
 pub struct AuthSettings {
     pub access_token_lifetime: Duration,
     pub refresh_token_lifetime: Duration,
+    /// Failed logins per client address and user name within the window before that address
+    /// is refused for that name.
     pub login_failure_limit: usize,
     pub login_failure_window: Duration,
+    /// Failed logins per client address, any user names, within the window before the address
+    /// is refused for every name.
+    pub login_address_failure_limit: usize,
+    /// Failed logins per user name, from every address, within the window past which the name
+    /// is slowed to one attempt per `login_name_slowed_interval` (trusted addresses excepted).
+    pub login_name_failure_limit: usize,
+    pub login_name_slowed_interval: Duration,
+    /// Password hashes computed at once.
+    pub login_hash_workers: usize,
+    /// Logins waiting for a hashing worker; past them, logins are refused at once.
+    pub login_hash_queue: usize,
+    /// How long a token row that can no longer authenticate anything is kept.
+    pub token_retention: Duration,
+    /// How often such rows are looked for.
+    pub token_prune_interval: Duration,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            access_token_lifetime: Duration::from_secs(3600),
+            refresh_token_lifetime: Duration::from_secs(30 * 24 * 3600),
+            login_failure_limit: 10,
+            login_failure_window: Duration::from_secs(300),
+            login_address_failure_limit: 30,
+            login_name_failure_limit: 100,
+            login_name_slowed_interval: Duration::from_secs(2),
+            login_hash_workers: HashPool::default_workers(),
+            login_hash_queue: 16,
+            token_retention: Duration::from_secs(7 * 24 * 3600),
+            token_prune_interval: Duration::from_secs(3600),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -123,6 +192,7 @@ pub struct Authenticator {
     settings: AuthSettings,
     revoked: RwLock<HashSet<String>>,
     limiter: LoginLimiter,
+    hashes: HashPool,
     log: Logger,
 }
 
@@ -151,6 +221,88 @@ impl LoginRequest {
     }
 }
 
+/// A pair about to be issued: its ids and expiry times.
+struct NewPair {
+    jti: String,
+    refresh: String,
+    issued_at: i64,
+    access_expires: i64,
+    refresh_expires: i64,
+}
+
+impl NewPair {
+    /// A pair issued at `now` with the configured lifetimes, expiring no later than `cap`.
+    fn new(settings: &AuthSettings, now: i64, cap: Option<i64>) -> NewPair {
+        let cap = cap.unwrap_or(i64::MAX);
+        let lifetime = |d: Duration| now.saturating_add(d.as_secs() as i64).min(cap);
+        NewPair {
+            jti: random_id(),
+            refresh: format!("{REFRESH_PREFIX}{}", random_id()),
+            issued_at: now,
+            access_expires: lifetime(settings.access_token_lifetime),
+            refresh_expires: lifetime(settings.refresh_token_lifetime),
+        }
+    }
+
+    /// Its row in a session.
+    fn record<'a>(&'a self, session: &'a Session, uses_limit: Option<i64>) -> tokens::NewToken<'a> {
+        tokens::NewToken {
+            jti: &self.jti,
+            user_id: session.user_id,
+            family: &session.family,
+            session: &session.id,
+            parent_session: session.parent.as_deref(),
+            refresh_token: &self.refresh,
+            refresh_expires_at: self.refresh_expires,
+            access_expires_at: self.access_expires,
+            expires_cap: session.expires_cap,
+            uses_limit,
+            now: self.issued_at,
+        }
+    }
+}
+
+/// Where a pair goes in the tree of tokens (see [`tokens`]).
+struct Session {
+    user_id: i64,
+    family: String,
+    id: String,
+    parent: Option<String>,
+    expires_cap: Option<i64>,
+}
+
+/// The uses a token made from `from` (minted or refreshed) gets: `requested`, or all that
+/// `from` has left when it has a limit; never more than that, and none from a used-up token.
+fn moved_uses(
+    from: &tokens::TokenRecord,
+    requested: Option<i64>,
+) -> Result<Option<i64>, AuthError> {
+    match (from.uses_left(), requested) {
+        (None, requested) => Ok(requested),
+        (Some(0), _) => Err(AuthError::UsedUp),
+        (Some(left), Some(n)) if n > left => Err(AuthError::BadRequest(format!(
+            "uses is {n}, but the token it is made from has only {left} left"
+        ))),
+        (Some(_), Some(n)) => Ok(Some(n)),
+        (Some(left), None) => Ok(Some(left)),
+    }
+}
+
+/// What a refresh came to, decided in one transaction.
+enum Refreshed {
+    Issued {
+        pair: NewPair,
+        user: String,
+        uses: Option<i64>,
+    },
+    /// A spent refresh token presented again: its family is revoked now (these access token
+    /// ids).
+    Replayed {
+        family: String,
+        revoked: Vec<String>,
+    },
+}
+
 impl Authenticator {
     /// Loads (or creates) the signing key and the revocation list.
     pub fn open(
@@ -163,8 +315,15 @@ impl Authenticator {
         let revoked = storage
             .call_blocking(|c| tokens::revoked_unexpired(c, now()))
             .map_err(std::io::Error::other)?;
-        let limiter =
-            LoginLimiter::new(settings.login_failure_limit, settings.login_failure_window);
+        let limiter = LoginLimiter::new(LimitSettings {
+            window: settings.login_failure_window,
+            per_address_and_name: settings.login_failure_limit,
+            per_address: settings.login_address_failure_limit,
+            per_name: settings.login_name_failure_limit,
+            slowed_interval: settings.login_name_slowed_interval,
+            trusted_for: settings.refresh_token_lifetime,
+        });
+        let hashes = HashPool::new(settings.login_hash_workers, settings.login_hash_queue);
         Ok(Arc::new(Authenticator {
             storage,
             encoding: EncodingKey::from_secret(&key),
@@ -172,13 +331,21 @@ impl Authenticator {
             settings,
             revoked: RwLock::new(revoked.into_iter().collect()),
             limiter,
+            hashes,
             log,
         }))
     }
 
+    /// Starts what runs beside the requests until the authenticator is dropped: reloading the
+    /// revocation list when another process changes the database, and pruning old tokens.
+    pub fn start_background_tasks(self: &Arc<Self>) {
+        self.watch_for_external_revocations();
+        self.prune_periodically();
+    }
+
     /// Reloads the revocation list whenever another connection (the `user` CLI) commits, checked
-    /// once a second. Runs until the authenticator is dropped.
-    pub fn watch_for_external_revocations(self: &Arc<Self>) {
+    /// once a second.
+    fn watch_for_external_revocations(self: &Arc<Self>) {
         let weak = Arc::downgrade(self);
         tokio::spawn(async move {
             let mut last: Option<i64> = None;
@@ -210,6 +377,35 @@ impl Authenticator {
                 }
             }
         });
+    }
+
+    /// Prunes at start, then every `token_prune_interval`.
+    fn prune_periodically(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        let period = self.settings.token_prune_interval.max(Duration::from_millis(10));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(period);
+            loop {
+                tick.tick().await;
+                let Some(auth) = weak.upgrade() else { return };
+                if let Err(e) = auth.prune_tokens(now()).await {
+                    warn!(auth.log, "pruning old tokens failed"; "error" => %e);
+                }
+            }
+        });
+    }
+
+    /// Deletes the token rows that stopped being able to authenticate anything more than
+    /// `token_retention` before `now` ([`tokens::prune`]), then reloads the revocation list,
+    /// which drops the revoked tokens that have expired since. Returns how many rows went.
+    pub async fn prune_tokens(&self, now: i64) -> Result<usize, StorageError> {
+        let retention = self.settings.token_retention.as_secs() as i64;
+        let pruned = self.storage.call(move |c| tokens::prune(c, now, retention)).await?;
+        self.reload_revocations().await?;
+        if pruned > 0 {
+            info!(self.log, "pruned expired and revoked tokens"; "count" => pruned);
+        }
+        Ok(pruned)
     }
 
     async fn reload_revocations(&self) -> Result<(), StorageError> {
@@ -266,7 +462,7 @@ impl Authenticator {
         Ok(Actor { user: claims.sub, token_id: claims.jti })
     }
 
-    /// `POST /tokens`: login with Basic credentials, a new pair from a valid bearer token, or a
+    /// `POST /tokens`: login with Basic credentials, a child of a valid bearer token, or a
     /// refresh.
     pub async fn login(
         &self,
@@ -284,68 +480,142 @@ impl Authenticator {
         if let Some(refresh) = request.refresh_token {
             return self.refresh(client, credentials, &refresh, request.uses).await;
         }
-        let user = match credentials {
+        match credentials {
             Credentials::Basic { username, password } => {
-                self.check_password(client, username, password.expose()).await?
+                let user = self.check_password(client, username, password.expose()).await?;
+                self.issue_login(user, request.uses).await
             }
-            Credentials::Bearer(_) => {
-                let actor = self.authenticate(credentials).await?;
-                self.user_id(&actor.user)
-                    .await?
-                    .map(|id| (id, actor.user))
-                    .ok_or(AuthError::Revoked)?
-            }
-            Credentials::Missing => return Err(AuthError::Missing),
-            Credentials::Malformed(why) => return Err(AuthError::Malformed(why)),
-        };
-        let family = random_id();
-        let token = self.issue(user, family, request.uses).await?;
-        info!(self.log, "token issued"; "user" => &token.1);
-        Ok(token.0)
+            Credentials::Bearer(token) => self.mint(token.expose(), request.uses).await,
+            Credentials::Missing => Err(AuthError::Missing),
+            Credentials::Malformed(why) => Err(AuthError::Malformed(why)),
+        }
     }
 
-    async fn user_id(&self, name: &str) -> Result<Option<i64>, AuthError> {
-        let name = name.to_string();
-        let user = self.storage.call(move |c| users::find(c, &name)).await?;
-        Ok(user.map(|u| u.id))
-    }
-
-    /// Checks Basic credentials, with the failed-login limit.
+    /// Checks Basic credentials, within the failed-login limits. Only the read of the user's
+    /// hash holds the database; the hash runs on the hash pool.
     async fn check_password(
         &self,
         client: IpAddr,
         username: &str,
         password: &str,
-    ) -> Result<(i64, String), AuthError> {
-        let keys = [format!("ip:{client}"), format!("user:{username}")];
-        if let Err(retry_after) = self.limiter.check(&keys, Instant::now()) {
-            return Err(AuthError::RateLimited { retry_after });
-        }
-        let (name, password) = (username.to_string(), password.to_string());
+    ) -> Result<users::User, AuthError> {
+        self.limiter.admit(client, username, Instant::now()).map_err(|refusal| match refusal {
+            Refusal::Locked(retry_after) => {
+                AuthError::RateLimited { retry_after, why: RateLimit::Failures }
+            }
+            Refusal::Slowed(retry_after) => {
+                AuthError::RateLimited { retry_after, why: RateLimit::NameSlowed }
+            }
+        })?;
+        let lane = if self.limiter.is_trusted(client, username, Instant::now()) {
+            Lane::Trusted
+        } else {
+            Lane::Anyone
+        };
+        let name = username.to_string();
+        let user = self.storage.call(move |c| users::find(c, &name)).await?;
+        let password = password.to_string();
         let verified = self
-            .storage
-            .call(move |c| {
-                let user = users::find(c, &name)?;
-                Ok::<_, AuthError>(match user {
-                    Some(user) if password::verify(&password, &user.password_hash) => {
-                        Some((user.id, user.name))
-                    }
-                    Some(_) => None,
-                    None => {
-                        password::verify_nobody(&password);
-                        None
-                    }
-                })
+            .hashes
+            .run(lane, move |memory| match user {
+                Some(user) if password::verify(&password, &user.password_hash, memory) => {
+                    Some(user)
+                }
+                Some(_) => None,
+                None => {
+                    password::verify_nobody(&password, memory);
+                    None
+                }
             })
-            .await?;
+            .await;
         match verified {
-            Some(user) => Ok(user),
-            None => {
-                self.limiter.record_failure(&keys, Instant::now());
+            Ok(Some(user)) => {
+                self.limiter.record_success(client, username, Instant::now());
+                Ok(user)
+            }
+            Ok(None) => {
+                self.limiter.record_failure(client, username, Instant::now());
                 info!(self.log, "login failed"; "user" => username, "client" => %client);
                 Err(AuthError::BadCredentials)
             }
+            Err(HashPoolError::Busy) => {
+                debug!(self.log, "login refused: every password hashing worker is busy";
+                    "client" => %client);
+                Err(AuthError::RateLimited { retry_after: BUSY_RETRY_AFTER, why: RateLimit::Busy })
+            }
+            Err(HashPoolError::Task(e)) => {
+                Err(AuthError::Internal(format!("the password hashing task failed: {e}")))
+            }
         }
+    }
+
+    /// Issues the first pair of a new family for a user whose password was just checked.
+    async fn issue_login(&self, user: users::User, uses: Option<i64>) -> Result<Token, AuthError> {
+        let pair = NewPair::new(&self.settings, now(), None);
+        let family = random_id();
+        let session = Session {
+            user_id: user.id,
+            id: family.clone(),
+            family,
+            parent: None,
+            expires_cap: None,
+        };
+        let verified_hash = user.password_hash;
+        let pair = self
+            .storage
+            .call(move |c| {
+                let tx = tokens::immediate(c)?;
+                // The password was checked outside the lock: if it changed meanwhile (which
+                // revokes every token of the user), the check no longer stands.
+                if users::password_hash(&tx, session.user_id)?.as_ref() != Some(&verified_hash) {
+                    return Err(AuthError::BadCredentials);
+                }
+                tokens::insert(&tx, &pair.record(&session, uses))?;
+                tx.commit().map_err(StorageError::from)?;
+                Ok::<_, AuthError>(pair)
+            })
+            .await?;
+        info!(self.log, "token issued"; "user" => &user.name);
+        self.signed(user.name, pair, uses)
+    }
+
+    /// A child of the bearer token `parent` (see [`tokens`]): its family, a session of its own
+    /// under the parent's, expiring no later than the parent's access token, with uses taken
+    /// from the parent's.
+    async fn mint(&self, parent: &str, uses: Option<i64>) -> Result<Token, AuthError> {
+        let claims = self.decode(parent, true)?;
+        if self.is_revoked(&claims.jti) {
+            return Err(AuthError::Revoked);
+        }
+        let pair = NewPair::new(&self.settings, now(), Some(claims.exp));
+        let (pair, user, uses) = self
+            .storage
+            .call(move |c| {
+                let tx = tokens::immediate(c)?;
+                let parent = tokens::find(&tx, &claims.jti)?.ok_or(AuthError::InvalidToken)?;
+                if parent.revoked {
+                    return Err(AuthError::Revoked);
+                }
+                let user_id = parent.user_id.ok_or(AuthError::Revoked)?;
+                let user = users::name_of(&tx, user_id)?.ok_or(AuthError::Revoked)?;
+                let uses = moved_uses(&parent, uses)?;
+                if let (Some(n), Some(_)) = (uses, parent.uses_limit) {
+                    tokens::take_uses(&tx, &parent.jti, n)?;
+                }
+                let session = Session {
+                    user_id,
+                    family: parent.family,
+                    id: random_id(),
+                    parent: Some(parent.session),
+                    expires_cap: Some(claims.exp),
+                };
+                tokens::insert(&tx, &pair.record(&session, uses))?;
+                tx.commit().map_err(StorageError::from)?;
+                Ok::<_, AuthError>((pair, user, uses))
+            })
+            .await?;
+        info!(self.log, "token minted from a token"; "user" => &user);
+        self.signed(user, pair, uses)
     }
 
     async fn refresh(
@@ -360,7 +630,7 @@ impl Authenticator {
         let claimed_user = match credentials {
             Credentials::Missing => None,
             Credentials::Basic { username, password } => {
-                Some(self.check_password(client, username, password.expose()).await?.1)
+                Some(self.check_password(client, username, password.expose()).await?.name)
             }
             Credentials::Bearer(token) => Some(self.decode(token.expose(), false)?.sub),
             Credentials::Malformed(why) => return Err(AuthError::Malformed(why)),
@@ -370,101 +640,93 @@ impl Authenticator {
         }
         let refresh = refresh.to_string();
         let t = now();
-        let record = self.storage.call(move |c| tokens::find_refresh(c, &refresh)).await?;
-        let record = record.ok_or(AuthError::RefreshNotFound)?;
-        if record.spent || record.revoked {
-            let family = record.family.clone();
-            let revoked = self.storage.call(move |c| tokens::revoke_family(c, &family, t)).await?;
-            self.mark_revoked(revoked);
-            warn!(self.log, "a spent refresh token was presented again; its family is revoked";
-                "family" => &record.family, "client" => %client);
-            return Err(AuthError::RefreshReplayed);
-        }
-        if record.refresh_expires_at <= t {
-            return Err(AuthError::RefreshExpired);
-        }
-        let user_id = record.user_id.ok_or(AuthError::Revoked)?;
-        let name: Option<String> = self
+        let settings = self.settings.clone();
+        // One transaction: nothing can spend, revoke or use the row between the checks and
+        // the new pair.
+        let outcome = self
             .storage
             .call(move |c| {
-                use rusqlite::OptionalExtension;
-                c.query_row("SELECT name FROM users WHERE id = ?1", [user_id], |r| r.get(0))
-                    .optional()
-                    .map_err(StorageError::from)
+                let tx = tokens::immediate(c)?;
+                let record =
+                    tokens::find_refresh(&tx, &refresh)?.ok_or(AuthError::RefreshNotFound)?;
+                // Only a thief or a replay presents a refresh token that was already used (the
+                // holder got a new one). A revoked one is merely refused: a client refreshing
+                // after its logout must not end the sessions it was minted from.
+                if record.spent {
+                    let revoked = tokens::revoke_family(&tx, &record.family, t)?;
+                    tx.commit().map_err(StorageError::from)?;
+                    return Ok(Refreshed::Replayed { family: record.family, revoked });
+                }
+                if record.revoked {
+                    return Err(AuthError::Revoked);
+                }
+                if record.refresh_expires_at <= t {
+                    return Err(AuthError::RefreshExpired);
+                }
+                let user_id = record.user_id.ok_or(AuthError::Revoked)?;
+                let user = users::name_of(&tx, user_id)?.ok_or(AuthError::Revoked)?;
+                if claimed_user.is_some_and(|u| u != user) {
+                    return Err(AuthError::RefreshUserMismatch);
+                }
+                let uses = moved_uses(&record, uses)?;
+                if let (Some(n), Some(_)) = (uses, record.uses_limit) {
+                    tokens::take_uses(&tx, &record.jti, n)?;
+                }
+                tokens::spend_refresh(&tx, &record.jti, t)?;
+                let session = Session {
+                    user_id,
+                    family: record.family,
+                    id: record.session,
+                    parent: record.parent_session,
+                    expires_cap: record.expires_cap,
+                };
+                let pair = NewPair::new(&settings, t, session.expires_cap);
+                tokens::insert(&tx, &pair.record(&session, uses))?;
+                tx.commit().map_err(StorageError::from)?;
+                Ok::<_, AuthError>(Refreshed::Issued { pair, user, uses })
             })
             .await?;
-        let name = name.ok_or(AuthError::Revoked)?;
-        if claimed_user.is_some_and(|u| u != name) {
-            return Err(AuthError::RefreshUserMismatch);
+        match outcome {
+            Refreshed::Issued { pair, user, uses } => {
+                info!(self.log, "token refreshed"; "user" => &user);
+                self.signed(user, pair, uses)
+            }
+            Refreshed::Replayed { family, revoked } => {
+                self.mark_revoked(revoked);
+                warn!(self.log, "a spent refresh token was presented again; its family is revoked";
+                    "family" => family, "client" => %client);
+                Err(AuthError::RefreshReplayed)
+            }
         }
-        let jti = record.jti.clone();
-        if !self.storage.call(move |c| tokens::spend_refresh(c, &jti, t)).await? {
-            // Spent by a concurrent request between our read and this write: a replay.
-            let family = record.family.clone();
-            let revoked = self.storage.call(move |c| tokens::revoke_family(c, &family, t)).await?;
-            self.mark_revoked(revoked);
-            return Err(AuthError::RefreshReplayed);
-        }
-        let (token, user) = self.issue((user_id, name), record.family, uses).await?;
-        info!(self.log, "token refreshed"; "user" => user);
-        Ok(token)
     }
 
-    /// Issues a new pair and records it before answering.
-    async fn issue(
-        &self,
-        (user_id, user): (i64, String),
-        family: String,
-        uses: Option<i64>,
-    ) -> Result<(Token, String), AuthError> {
-        let t = now();
-        let access_exp = t + self.settings.access_token_lifetime.as_secs() as i64;
-        let refresh_exp = t + self.settings.refresh_token_lifetime.as_secs() as i64;
-        let jti = random_id();
-        let refresh = format!("{REFRESH_PREFIX}{}", random_id());
+    /// Signs the access token of a recorded pair and builds the answer.
+    fn signed(&self, user: String, pair: NewPair, uses: Option<i64>) -> Result<Token, AuthError> {
         let claims = Claims {
             iss: ISSUER.into(),
-            sub: user.clone(),
-            jti: jti.clone(),
-            iat: t,
-            exp: access_exp,
+            sub: user,
+            jti: pair.jti,
+            iat: pair.issued_at,
+            exp: pair.access_expires,
             uses,
         };
         let jwt = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| AuthError::BadRequest(format!("cannot sign the token: {e}")))?;
-        let record_refresh = refresh.clone();
-        self.storage
-            .call(move |c| {
-                tokens::insert(
-                    c,
-                    &tokens::NewToken {
-                        jti: &jti,
-                        user_id,
-                        family: &family,
-                        refresh_token: &record_refresh,
-                        refresh_expires_at: refresh_exp,
-                        access_expires_at: access_exp,
-                        uses_limit: uses,
-                        now: t,
-                    },
-                )
-            })
-            .await?;
-        let token = Token {
+            .map_err(|e| AuthError::Internal(format!("cannot sign the token: {e}")))?;
+        Ok(Token {
             id: Some(jwt),
             type_: Some(TokenType::Tokens),
             attributes: Some(TokenAttributes {
-                refresh_token: Some(refresh),
-                access_token_expires: Some(access_exp),
-                refresh_token_expires: Some(refresh_exp),
+                refresh_token: Some(pair.refresh),
+                access_token_expires: Some(pair.access_expires),
+                refresh_token_expires: Some(pair.refresh_expires),
                 uses,
             }),
-        };
-        Ok((token, user))
+        })
     }
 
-    /// `DELETE /tokens/{tokenId}`: revokes that access token and its refresh token. Only tokens
-    /// this server signed are accepted (expired ones too); repeating it is fine.
+    /// `DELETE /tokens/{tokenId}`: revokes that token's session (its access and refresh tokens,
+    /// and those it was refreshed into or from) and every token minted from it, at any depth.
+    /// Only tokens this server signed are accepted (expired ones too); repeating it is fine.
     pub async fn logout(&self, token: &str) -> Result<(), AuthError> {
         let claims = match self.decode(token, false) {
             Ok(claims) => claims,
@@ -474,10 +736,10 @@ impl Authenticator {
                 ));
             }
         };
-        let jti = claims.jti.clone();
+        let jti = claims.jti;
         let t = now();
-        self.storage.call(move |c| tokens::revoke(c, &jti, t)).await?;
-        self.mark_revoked([claims.jti]);
+        let revoked = self.storage.call(move |c| tokens::revoke_session_tree(c, &jti, t)).await?;
+        self.mark_revoked(revoked);
         info!(self.log, "token revoked"; "user" => claims.sub);
         Ok(())
     }

@@ -56,6 +56,18 @@ pub fn find(conn: &Connection, name: &str) -> Result<Option<User>, UserError> {
         .optional()?)
 }
 
+/// The name of the user with this id.
+pub fn name_of(conn: &Connection, id: i64) -> Result<Option<String>, StorageError> {
+    Ok(conn.query_row("SELECT name FROM users WHERE id = ?1", [id], |r| r.get(0)).optional()?)
+}
+
+/// The stored password hash of the user with this id.
+pub fn password_hash(conn: &Connection, id: i64) -> Result<Option<String>, StorageError> {
+    Ok(conn
+        .query_row("SELECT password_hash FROM users WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?)
+}
+
 pub fn count(conn: &Connection) -> Result<i64, UserError> {
     Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
 }

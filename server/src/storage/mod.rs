@@ -113,6 +113,17 @@ const MIGRATIONS: &[&str] = &[
         actor TEXT,
         created_at INTEGER NOT NULL
     );",
+    // 4: tokens minted from tokens (server/src/auth/tokens.rs describes the tree).
+    "-- The chain of pairs one login or one mint started, continued by each refresh. Rows
+    -- written before this migration each started their own family, so it is their session.
+    ALTER TABLE tokens ADD COLUMN session TEXT NOT NULL DEFAULT '';
+    UPDATE tokens SET session = family;
+    -- The session of the access token this session was minted from; NULL for a login.
+    ALTER TABLE tokens ADD COLUMN parent_session TEXT;
+    -- No token of this session may expire later than this (its parent's access token expiry).
+    ALTER TABLE tokens ADD COLUMN expires_cap INTEGER;
+    CREATE INDEX tokens_session ON tokens(session);
+    CREATE INDEX tokens_parent_session ON tokens(parent_session);",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -328,7 +328,7 @@ async fn repeated_failed_logins_get_429_with_retry_after() {
     let retry_after: u64 = r.headers.get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
     assert!((1..=300).contains(&retry_after), "{retry_after}");
     assert_eq!(r.json()["errors"][0]["meta"]["retry_after"], retry_after);
-    // The right password is refused too while the user is locked out (the limit is per user name).
+    // The right password is refused too from this address (the limit is per address and name).
     assert_eq!(server.login_response(None).await.status, 429);
     server.finish().await;
 }
@@ -415,6 +415,9 @@ async fn removing_a_user_from_another_process_revokes_their_tokens_within_second
     let bearer = format!("Bearer {token}");
     assert_ne!(request(&server, "GET", "/@api/apps", Some(&bearer), b"").await.status, 401);
     // What `dokku-pro-api user remove admin` does, through its own database connection.
+    let minted = mint(&server, &token, json!({})).await.json();
+    let minted = format!("Bearer {}", minted["id"].as_str().unwrap());
+    assert_ne!(request(&server, "GET", "/@api/apps", Some(&minted), b"").await.status, 401);
     let storage = dokku_pro_server::storage::Storage::open(server.server_data_dir()).unwrap();
     storage.call_blocking(|c| dokku_pro_server::auth::users::remove(c, "admin")).unwrap();
     let mut status = 0;
@@ -426,5 +429,249 @@ async fn removing_a_user_from_another_process_revokes_their_tokens_within_second
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(status, 401, "the server noticed the revocation");
+    let status = request(&server, "GET", "/@api/apps", Some(&minted), b"").await.status;
+    assert_eq!(status, 401, "a token minted from a token of the removed user");
+    server.finish().await;
+}
+
+/// `{"data":{"type":"tokens","attributes":...}}`
+fn tokens_body(attributes: serde_json::Value) -> Vec<u8> {
+    json!({"data": {"type": "tokens", "attributes": attributes}}).to_string().into_bytes()
+}
+
+/// `POST /tokens` with `parent` as the bearer: a token minted from a token.
+async fn mint(server: &TestServer, parent: &str, attributes: serde_json::Value) -> RawResponse {
+    let bearer = format!("Bearer {parent}");
+    request(server, "POST", "/@api/tokens", Some(&bearer), &tokens_body(attributes)).await
+}
+
+/// `POST /tokens` with a refresh token (and more attributes), no credentials.
+async fn refresh_with(
+    server: &TestServer,
+    token: &serde_json::Value,
+    mut attributes: serde_json::Value,
+) -> RawResponse {
+    attributes["refresh_token"] = token["attributes"]["refresh_token"].clone();
+    request(server, "POST", "/@api/tokens", None, &tokens_body(attributes)).await
+}
+
+/// The status of a token-checked read with `token` (the `id` of a token answer).
+async fn read_with(server: &TestServer, token: &serde_json::Value) -> u16 {
+    let bearer = format!("Bearer {}", token["id"].as_str().unwrap());
+    request(server, "GET", "/@api/apps", Some(&bearer), b"").await.status
+}
+
+fn created(r: RawResponse, what: &str) -> serde_json::Value {
+    assert_eq!(r.status, 201, "{what}: {}", r.text());
+    r.json()
+}
+
+fn expiries(token: &serde_json::Value) -> (i64, i64) {
+    let a = &token["attributes"];
+    (a["access_token_expires"].as_i64().unwrap(), a["refresh_token_expires"].as_i64().unwrap())
+}
+
+#[tokio::test]
+async fn a_token_minted_from_a_token_is_never_worth_more_than_its_parent() {
+    let server = TestServer::start().await;
+    let parent = created(
+        server.login_response(Some(json!({"data": {"attributes": {"uses": 2}}}))).await,
+        "login",
+    );
+    let (parent_access, _) = expiries(&parent);
+
+    // Without `uses`, the child takes every use the parent has left; the parent keeps none.
+    let child = created(mint(&server, parent["id"].as_str().unwrap(), json!({})).await, "mint");
+    assert_eq!(child["attributes"]["uses"], 2, "a child of a limited parent is limited");
+    let (access, refresh) = expiries(&child);
+    assert!(access <= parent_access, "the child's access token outlives its parent's");
+    assert!(
+        refresh <= parent_access,
+        "the child's refresh token outlives its parent's access token"
+    );
+    assert_eq!(read_with(&server, &parent).await, 401, "the parent's uses went to the child");
+
+    // Refreshing the child keeps the ceiling and the uses.
+    let refreshed = created(refresh_with(&server, &child, json!({})).await, "refresh the child");
+    assert_eq!(refreshed["attributes"]["uses"], 2);
+    let (access, refresh) = expiries(&refreshed);
+    assert!(access <= parent_access && refresh <= parent_access, "{refreshed}");
+    assert_ne!(read_with(&server, &refreshed).await, 401);
+    assert_ne!(read_with(&server, &refreshed).await, 401);
+    assert_eq!(read_with(&server, &refreshed).await, 401, "two uses, no more");
+    assert_eq!(read_with(&server, &child).await, 401, "the uses moved to the refreshed pair");
+
+    // A limited parent cannot give more uses than it has left, and giving some keeps the rest.
+    let parent = created(
+        server.login_response(Some(json!({"data": {"attributes": {"uses": 3}}}))).await,
+        "login",
+    );
+    let r = mint(&server, parent["id"].as_str().unwrap(), json!({"uses": 5})).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let child =
+        created(mint(&server, parent["id"].as_str().unwrap(), json!({"uses": 1})).await, "mint");
+    assert_eq!(child["attributes"]["uses"], 1);
+    assert_ne!(read_with(&server, &parent).await, 401);
+    assert_ne!(read_with(&server, &parent).await, 401);
+    assert_eq!(read_with(&server, &parent).await, 401, "3 uses: one given away, two spent");
+    assert_ne!(read_with(&server, &child).await, 401);
+    assert_eq!(read_with(&server, &child).await, 401);
+    let r = mint(&server, parent["id"].as_str().unwrap(), json!({})).await;
+    assert_eq!((r.status, r.error_title().as_str()), (401, "the token has no uses left"));
+
+    // An unlimited parent may mint a limited child, which expires with the parent.
+    let parent = created(server.login_response(None).await, "login");
+    let child =
+        created(mint(&server, parent["id"].as_str().unwrap(), json!({"uses": 4})).await, "mint");
+    assert_eq!(child["attributes"]["uses"], 4);
+    assert!(expiries(&child).1 <= expiries(&parent).0);
+    server.finish().await;
+}
+
+#[tokio::test]
+async fn logging_out_a_parent_revokes_every_token_minted_from_it() {
+    let server = TestServer::start().await;
+    let parent = created(server.login_response(None).await, "login");
+    let id = |t: &serde_json::Value| t["id"].as_str().unwrap().to_string();
+    let child = created(mint(&server, &id(&parent), json!({})).await, "mint");
+    let grandchild = created(mint(&server, &id(&child), json!({"uses": 3})).await, "mint");
+    let sibling = created(mint(&server, &id(&parent), json!({})).await, "mint");
+    let refreshed_child = created(refresh_with(&server, &child, json!({})).await, "refresh");
+    for t in [&parent, &child, &grandchild, &sibling, &refreshed_child] {
+        assert_ne!(read_with(&server, t).await, 401, "{t}");
+    }
+
+    // Logging out a child reaches neither its parent nor its siblings.
+    let r = request(&server, "DELETE", &format!("/@api/tokens/{}", id(&sibling)), None, b"").await;
+    assert_eq!(r.status, 204);
+    assert_eq!(read_with(&server, &sibling).await, 401);
+    let r = refresh_with(&server, &sibling, json!({})).await;
+    assert_eq!((r.status, r.error_title().as_str()), (401, "the token has been revoked"));
+    assert_ne!(read_with(&server, &parent).await, 401, "a refresh after logout is no replay");
+    assert_ne!(read_with(&server, &refreshed_child).await, 401);
+
+    // Logging out the parent revokes everything minted from it, refreshed or not.
+    let r = request(&server, "DELETE", &format!("/@api/tokens/{}", id(&parent)), None, b"").await;
+    assert_eq!(r.status, 204);
+    for (what, t) in [
+        ("parent", &parent),
+        ("child", &child),
+        ("grandchild", &grandchild),
+        ("refreshed child", &refreshed_child),
+    ] {
+        assert_401(
+            &request(&server, "GET", "/@api/apps", Some(&format!("Bearer {}", id(t))), b"").await,
+            what,
+        );
+    }
+    let r = refresh_with(&server, &refreshed_child, json!({})).await;
+    assert_eq!(r.status, 401, "the refresh token of a revoked child: {}", r.text());
+    let r = refresh_with(&server, &grandchild, json!({})).await;
+    assert_eq!(r.status, 401, "the refresh token of a revoked grandchild: {}", r.text());
+    let r = mint(&server, &id(&child), json!({})).await;
+    assert_eq!((r.status, r.error_title().as_str()), (401, "the token has been revoked"));
+    server.finish().await;
+}
+
+#[tokio::test]
+async fn a_replayed_refresh_token_revokes_the_tokens_minted_in_its_family() {
+    let server = TestServer::start().await;
+    let id = |t: &serde_json::Value| t["id"].as_str().unwrap().to_string();
+    let login = created(server.login_response(None).await, "login");
+    let refreshed = created(refresh_with(&server, &login, json!({})).await, "refresh");
+    let child = created(mint(&server, &id(&refreshed), json!({})).await, "mint");
+    let grandchild = created(mint(&server, &id(&child), json!({"uses": 5})).await, "mint");
+    let refreshed_child = created(refresh_with(&server, &child, json!({})).await, "refresh");
+    for t in [&refreshed, &grandchild, &refreshed_child] {
+        assert_ne!(read_with(&server, t).await, 401, "{t}");
+    }
+
+    // The login's refresh token was spent: presenting it again revokes the whole family,
+    // tokens minted from its tokens included.
+    let r = refresh_with(&server, &login, json!({})).await;
+    assert_eq!(r.status, 401);
+    assert!(r.error_title().contains("already used"), "{}", r.error_title());
+    for (what, t) in [
+        ("refreshed", &refreshed),
+        ("grandchild", &grandchild),
+        ("refreshed child", &refreshed_child),
+    ] {
+        assert_eq!(read_with(&server, t).await, 401, "{what} survived the replay");
+    }
+    let r = refresh_with(&server, &refreshed_child, json!({})).await;
+    assert_eq!(r.status, 401, "{}", r.text());
+    server.finish().await;
+}
+
+#[tokio::test]
+async fn refreshing_a_use_limited_pair_keeps_its_limit() {
+    let server = TestServer::start().await;
+    let first = created(
+        server.login_response(Some(json!({"data": {"attributes": {"uses": 3}}}))).await,
+        "login",
+    );
+    assert_ne!(read_with(&server, &first).await, 401);
+    let second = created(refresh_with(&server, &first, json!({})).await, "refresh");
+    assert_eq!(second["attributes"]["uses"], 2, "the uses left, not unlimited");
+    assert_eq!(read_with(&server, &first).await, 401, "the old access token's uses moved");
+
+    // `uses` may lower the limit, never raise it; a refused refresh spends nothing.
+    let r = refresh_with(&server, &second, json!({"uses": 5})).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let third = created(refresh_with(&server, &second, json!({"uses": 1})).await, "refresh lower");
+    assert_eq!(third["attributes"]["uses"], 1);
+    assert_ne!(read_with(&server, &third).await, 401);
+    assert_eq!(read_with(&server, &third).await, 401);
+
+    // A pair with no uses left cannot be refreshed into one with more.
+    let r = refresh_with(&server, &third, json!({})).await;
+    assert_eq!((r.status, r.error_title().as_str()), (401, "the token has no uses left"));
+    server.finish().await;
+}
+
+/// Sends one request from `source` (any 127.0.0.0/8 address reaches the loopback listener), so
+/// the server sees another client address.
+async fn request_from(
+    server: &TestServer,
+    source: std::net::IpAddr,
+    authorization: &str,
+) -> RawResponse {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(std::net::SocketAddr::new(source, 0)).unwrap();
+    let mut stream = socket.connect(server.server_addr()).await.unwrap();
+    let head = format!(
+        "POST /@api/tokens HTTP/1.1\r\nhost: {}\r\nauthorization: {authorization}\r\n\
+         content-length: 0\r\nconnection: close\r\n\r\n",
+        server.server_addr()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut received = Vec::new();
+    stream.read_to_end(&mut received).await.unwrap();
+    dokku_pro_tests::harness::parse_response(&received)
+}
+
+#[tokio::test]
+async fn an_attack_on_a_user_name_does_not_lock_out_the_owner_at_another_address() {
+    let server = TestServer::start_with(|c| c.auth.login_failure_limit = 3).await;
+    let basic = |password: &str| {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("admin:{password}"))
+        )
+    };
+    let attacker: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+    let owner: std::net::IpAddr = "127.0.0.2".parse().unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(request_from(&server, attacker, &basic("a wrong guess")).await.status);
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429, 429, 429, 429]);
+    // The attacker's address is refused even with the right password ...
+    let r = request_from(&server, attacker, &basic(server.admin_password())).await;
+    assert_eq!(r.status, 429, "{}", r.text());
+    // ... while the owner, elsewhere, logs in.
+    let r = request_from(&server, owner, &basic(server.admin_password())).await;
+    assert_eq!(r.status, 201, "the owner is locked out by someone else's failures: {}", r.text());
     server.finish().await;
 }
