@@ -12,8 +12,9 @@
 //! every key ([`DEFAULT_ALLOWED_KEYS`]): `ssh-keys:add` has no way to set others.
 //!
 //! `ssh-keys:add` and `ssh-keys:remove` must run as root (dokku-host.md §2.1): they go through
-//! the host layer's root login (`host.ssh.root_user` over SSH, the local `dokku` otherwise);
-//! without one they answer 503 saying what to configure.
+//! the host layer's root login (`host.ssh.root_user` or `root_sudo` over SSH, `host.root_command`
+//! or the local `dokku` otherwise); without one, or when the host refuses, the host layer
+//! answers 503 saying what to configure.
 //!
 //! # Cost in Dokku invocations
 //!
@@ -37,7 +38,7 @@ use crate::host::parse::{
     KnownFailure, SshKeyEntry, parse_ssh_key_add, parse_ssh_keys_json, parse_ssh_keys_text,
     parse_stderr,
 };
-use crate::host::{DokkuCommand, Host, HostError, Output, check_status, failure_message};
+use crate::host::{DokkuCommand, Host, Output, check_status, failure_message};
 
 /// The options sshcommand gives every key it adds (`SSHCOMMAND_ALLOWED_KEYS`' default).
 pub const DEFAULT_ALLOWED_KEYS: &str =
@@ -374,9 +375,6 @@ pub async fn add(host: &Host, _actor: &Actor, body: AddSshKeyBody) -> Result<Ssh
             Some(KnownFailure::InvalidSshKey) => {
                 return Err(AppError::Invalid(failure_message(&out)));
             }
-            Some(KnownFailure::NotRoot) => {
-                return Err(HostError::NoRootLogin { command: cmd.to_string() }.into());
-            }
             _ => {}
         }
     }
@@ -403,11 +401,7 @@ pub async fn delete(host: &Host, _actor: &Actor, id: &str) -> Result<(), AppErro
     let entry = find(host, id).await?;
     let cmd =
         DokkuCommand::new("ssh-keys:remove").arg("--fingerprint").arg(entry.fingerprint).as_root();
-    let out = host.run_raw(&cmd).await?;
-    if out.status != 0 && parse_stderr(&out.stderr).known_failure() == Some(KnownFailure::NotRoot) {
-        return Err(HostError::NoRootLogin { command: cmd.to_string() }.into());
-    }
-    check_status(&cmd, out)?;
+    host.run(&cmd).await?;
     Ok(())
 }
 
