@@ -117,7 +117,9 @@ async fn root_only_commands_go_through_the_root_command_and_nothing_else_does() 
     let dokku = f.path("dokku").display().to_string();
     assert_eq!(
         f.log("sudo.log"),
-        format!("{dokku} ssh-keys:add alice\n{dokku} ssh-keys:remove --fingerprint {fingerprint}\n")
+        format!(
+            "{dokku} ssh-keys:add alice\n{dokku} ssh-keys:remove --fingerprint {fingerprint}\n"
+        )
     );
     // And everything else ran as the server's own user.
     let calls = f.log("dokku.log");
