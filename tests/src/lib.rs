@@ -10,6 +10,7 @@ pub mod client {
 pub mod contract;
 pub mod fixtures;
 pub mod harness;
+pub mod real_dokku;
 
 /// The workspace root (for `spec/`, `tests/output/`, ...).
 pub fn workspace_root() -> std::path::PathBuf {

@@ -18,7 +18,7 @@
 //! The chroot and its sshd are shared by everything on the machine: tests name what they create
 //! with a prefix of their own ([`RealDokku::unique_name`]) and remove it when they end.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
@@ -239,10 +239,10 @@ impl SshConfigHost {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn reads_the_host_blocks_setup_sh_writes() {

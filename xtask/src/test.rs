@@ -145,9 +145,13 @@ pub fn run(root: &Path, options: &TestOptions) -> Result<()> {
 
     step("cargo test --workspace");
     let rust = cargo_test(root, &options.cargo_args)?;
+    // A loud skip passes in libtest's count; here it is counted as what it is.
     let mut summary = format!(
-        "tests: {} passed, {} failed, {} ignored, {} skipped loudly (real Dokku not there)",
-        rust.passed, rust.failed, rust.ignored, rust.skipped
+        "tests: {} passed, {} failed, {} ignored, {} skipped (no real Dokku)",
+        rust.passed - rust.skipped as u64,
+        rust.failed,
+        rust.ignored,
+        rust.skipped
     );
     if !rust.success {
         println!("\n{summary}");
