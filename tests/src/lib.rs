@@ -11,6 +11,7 @@ pub mod contract;
 pub mod fixtures;
 pub mod harness;
 pub mod real_dokku;
+pub mod sandbox;
 
 /// The workspace root (for `spec/`, `tests/output/`, ...).
 pub fn workspace_root() -> std::path::PathBuf {

@@ -20,9 +20,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use dokku_pro_tests::real_dokku::{self, RealDokku};
+use dokku_pro_tests::sandbox::{Sandboxed, free_port, is_root, quote};
 
 const TEST: &str = "the_package_installs_runs_a_session_and_purges_cleanly";
 const UNIT: &str = "/lib/systemd/system/dokku-pro-api.service";
@@ -83,10 +83,6 @@ impl Unit {
     fn words(&self, key: &str) -> Vec<String> {
         self.all(key).iter().flat_map(|v| v.split_whitespace()).map(String::from).collect()
     }
-}
-
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// The shell script that starts the server as the unit would, in the chroot, in the private
@@ -247,53 +243,6 @@ fn snapshot(chroot: &Path) -> BTreeSet<String> {
     out
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// The running server: `unshare` with the server as its only child. Killed (and the package
-/// purged) if the test ends early.
-struct Running {
-    unshare: std::process::Child,
-    log: PathBuf,
-}
-
-impl Running {
-    /// The server's pid: the unshare's child, which exec'd into it.
-    fn server_pid(&self) -> Option<u32> {
-        let pid = self.unshare.id();
-        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
-        children.split_whitespace().next()?.parse().ok()
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGTERM, as systemctl stop sends; the exit status of the server.
-    fn stop(mut self) -> std::process::ExitStatus {
-        if let Some(pid) = self.server_pid() {
-            let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
-        }
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(status) = self.unshare.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "the server did not stop within 60 s");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        // --kill-child: the server dies with the unshare.
-        let _ = self.unshare.kill();
-        let _ = self.unshare.wait();
-    }
-}
-
 /// Undoes what the test did to the shared chroot, whatever state it ended in.
 struct Cleanup {
     real: RealDokku,
@@ -317,8 +266,7 @@ async fn the_package_installs_runs_a_session_and_purges_cleanly() {
     let Some(deb) = std::env::var_os("DOKKU_PRO_API_DEB").map(PathBuf::from) else {
         return real_dokku::skip(TEST, "DOKKU_PRO_API_DEB is not set (cargo xtask deb builds it)");
     };
-    let uid = Command::new("id").arg("-u").output().unwrap();
-    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+    if !is_root() {
         return real_dokku::skip(TEST, "installing a package into the chroot needs root");
     }
     let chroot = real.chroot.clone();
@@ -407,46 +355,21 @@ async fn the_package_installs_runs_a_session_and_purges_cleanly() {
     let unit = Unit::parse(&std::fs::read_to_string(chroot.join(&UNIT[1..])).unwrap());
     let passwd = std::fs::read_to_string(chroot.join("etc/passwd")).unwrap();
     let script = unit_runner(&unit, &chroot, &passwd);
-    let logs = tempfile::tempdir().unwrap();
-    let log = logs.path().join("server.log");
-    let unshare = Command::new("unshare")
-        .args(["--mount", "--uts", "--pid", "--fork", "--kill-child", "--propagation", "private"])
-        .args(["--", "bash", "-c", &script])
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&log).unwrap())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let running = Running { unshare, log };
+    let running = Sandboxed::start(&script);
     let api = format!("http://127.0.0.1:{port}/@api");
-    let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let health = loop {
-        if let Ok(r) = http.get(format!("{api}/health")).send().await
-            && r.status() == 200
-        {
-            break r.json::<serde_json::Value>().await.unwrap();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server did not answer within 60 s; its output:\n{}",
-            running.log()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let health = running.wait_for(&format!("{api}/health")).await;
     let attributes = &health["data"]["attributes"];
     assert_eq!(attributes["dokku_host"], "local");
     assert_eq!(attributes["dokku_version"], real.version.as_str());
-    let status =
-        std::fs::read_to_string(format!("/proc/{}/status", running.server_pid().unwrap())).unwrap();
-    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
-    assert!(uid_line.split_whitespace().skip(1).all(|u| u == dokku_uid.to_string()), "{uid_line}");
+    let uids = running.server_uids();
+    assert!(uids.iter().all(|&u| u == dokku_uid), "the server runs as {uids:?}");
 
     // Log in with the initial admin password file (owner-only, the service's user).
     let password_path = chroot.join(&DATA_DIR[1..]).join("initial-admin-password");
     let meta = std::fs::metadata(&password_path).unwrap();
     assert_eq!((meta.uid(), meta.permissions().mode() & 0o777), (dokku_uid, 0o600));
     let password = std::fs::read_to_string(&password_path).unwrap().trim().to_string();
+    let http = reqwest::Client::new();
     let login = http.post(format!("{api}/tokens")).basic_auth("admin", Some(&password));
     let token: serde_json::Value = login.send().await.unwrap().json().await.unwrap();
     let bearer = format!("Bearer {}", token["id"].as_str().expect("a token"));
@@ -522,9 +445,7 @@ async fn the_package_installs_runs_a_session_and_purges_cleanly() {
     assert_eq!(real.dokku(&["apps:exists", &app]).status.code(), Some(20));
 
     // systemctl stop: SIGTERM, a clean exit.
-    let log = running.log.clone();
-    let status = running.stop();
-    let output = std::fs::read_to_string(&log).unwrap_or_default();
+    let (status, output) = running.stop();
     assert!(status.success(), "the server exited with {status} on SIGTERM:\n{output}");
     assert!(!output.contains("panicked"), "{output}");
 
