@@ -461,3 +461,14 @@ async fn the_package_installs_runs_a_session_and_purges_cleanly() {
         assert!(!chroot.join(&path[1..]).exists(), "{path} is still there");
     }
 }
+
+#[test]
+fn the_readme_shows_the_sudoers_rule_the_package_ships() {
+    let root = dokku_pro_tests::workspace_root();
+    let shipped = std::fs::read_to_string(root.join("server/debian/sudoers")).unwrap();
+    let rule = shipped.lines().find(|l| l.starts_with("dokku ")).expect("the rule");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(readme.lines().any(|l| l.trim() == rule), "README.md does not show `{rule}`");
+    let for_the_app = rule.replacen("dokku ", "dokku-pro-api ", 1);
+    assert!(readme.contains(&format!("echo '{for_the_app}'")), "the container section's rule");
+}

@@ -172,9 +172,9 @@ pub fn run(root: &Path, options: &TestOptions) -> Result<()> {
             .join(" + ");
         println!("schemathesis step: {} s", started.elapsed().as_secs());
         summary.push_str(&format!(
-            "; schemathesis: {} cases, {}",
-            if cases.is_empty() { "no" } else { &cases },
-            if ok { "passed" } else { "FAILED" }
+            "; schemathesis: {}{}",
+            if cases.is_empty() { "no cases reported" } else { &cases },
+            if ok { "" } else { ", FAILED" }
         ));
         if !ok {
             println!("\n{summary}");
