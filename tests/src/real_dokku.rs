@@ -1,6 +1,7 @@
-//! The real Dokku of `../shared/real-dokku` (Dokku 0.38.27 built from source in a Debian chroot,
-//! served by its own sshd on 127.0.0.1:2223): how a test finds it, talks to it with plain `ssh`
-//! as `dokku` and as `root`, and points the server's SSH executor at it.
+//! The real Dokku of the test environment (Dokku 0.38.27 built from source in a Debian chroot,
+//! served by its own sshd on 127.0.0.1:2223; the README's Testing section says how to set it up):
+//! how a test finds it, talks to it with plain `ssh` as `dokku` and as `root`, and points the
+//! server's SSH executor at it.
 //!
 //! # Finding it
 //!

@@ -1,4 +1,4 @@
-//! The server against the real Dokku 0.38.27 of `../shared/real-dokku`, over SSH (see the
+//! The server against the real Dokku 0.38.27 of the test environment, over SSH (see the
 //! tests crate's `real_dokku` module: without it these skip loudly, and fail when
 //! `DOKKU_REAL_REQUIRED=1`).
 

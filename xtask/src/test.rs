@@ -9,7 +9,7 @@
 //! install` line. Schemathesis (pinned in `tests/schemathesis/requirements.txt`) goes into a
 //! virtualenv under the target directory, reused while the requirements file is unchanged.
 //!
-//! Tests that need the real Dokku of `../shared/real-dokku` skip loudly without it (see the
+//! Tests that need the real Dokku of the test environment skip loudly without it (see the
 //! tests crate's `real_dokku` module); the closing line counts those skips, so a run without
 //! real Dokku cannot pass for a run with it.
 
@@ -64,6 +64,11 @@ const REQUIREMENTS: &[Requirement] = &[
         check: Check::Program("pkill"),
         package: "procps",
         used_by: "the SSH reconnection test",
+    },
+    Requirement {
+        check: Check::Program("objdump"),
+        package: "binutils",
+        used_by: "the container image test (the libraries the binary needs)",
     },
     Requirement {
         check: Check::Program("curl"),
