@@ -196,37 +196,20 @@ fn step(title: &str) {
 
 /// Installs the missing Debian packages (as root), or stops saying exactly what to install.
 fn ensure_tools(no_install: bool) -> Result<()> {
-    let missing: Vec<&Requirement> = REQUIREMENTS.iter().filter(|r| !r.check.present()).collect();
+    let missing = missing_from(REQUIREMENTS);
     if !missing.is_empty() {
-        let mut packages: Vec<&str> = missing.iter().map(|r| r.package).collect();
-        packages.sort();
-        packages.dedup();
-        let list = missing
-            .iter()
-            .map(|r| format!("  {} ({}): {}", r.check.describe(), r.package, r.used_by))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let can_install = !no_install && is_root() && on_path("apt-get");
-        if !can_install {
-            bail!(
-                "the tests need tools this machine does not have:\n{list}\n\
-                 Install them (Debian) and run again:\n  \
-                 sudo apt-get install -y --no-install-recommends {}",
-                packages.join(" ")
-            );
+        if no_install || !is_root() || !on_path("apt-get") {
+            bail!("{}", cannot_install(&missing));
         }
+        let packages = packages(&missing);
         step(&format!("installing {}", packages.join(" ")));
-        eprintln!("{list}");
+        eprintln!("{}", listing(&missing));
         apt_get(&["update", "-qq"])?;
         let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
         install.extend(&packages);
         apt_get(&install)?;
-        let still: Vec<&str> = REQUIREMENTS
-            .iter()
-            .filter(|r| !r.check.present())
-            .map(|r| r.check.describe())
-            .collect();
-        ensure!(still.is_empty(), "still missing after apt-get install: {}", still.join(", "));
+        let still = missing_from(REQUIREMENTS);
+        ensure!(still.is_empty(), "still missing after apt-get install:\n{}", listing(&still));
     }
     // sshd, started as root, insists on its privilege separation directory, which only a
     // booted system (tmpfiles.d) or the service creates.
@@ -234,6 +217,38 @@ fn ensure_tools(no_install: bool) -> Result<()> {
         std::fs::create_dir_all("/run/sshd").context("creating /run/sshd")?;
     }
     Ok(())
+}
+
+fn missing_from(requirements: &[Requirement]) -> Vec<&Requirement> {
+    requirements.iter().filter(|r| !r.check.present()).collect()
+}
+
+/// The Debian packages that provide `missing`, each once, sorted.
+fn packages<'a>(missing: &[&'a Requirement]) -> Vec<&'a str> {
+    let mut packages: Vec<&str> = missing.iter().map(|r| r.package).collect();
+    packages.sort();
+    packages.dedup();
+    packages
+}
+
+/// One line per missing tool: what it is, its package, what needs it.
+fn listing(missing: &[&Requirement]) -> String {
+    missing
+        .iter()
+        .map(|r| format!("  {} ({}): {}", r.check.describe(), r.package, r.used_by))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The error when tools are missing and this run may not install them.
+fn cannot_install(missing: &[&Requirement]) -> String {
+    format!(
+        "the tests need tools this machine does not have:\n{}\n\
+         Install them (Debian) and run again:\n  \
+         sudo apt-get install -y --no-install-recommends {}",
+        listing(missing),
+        packages(missing).join(" ")
+    )
 }
 
 fn apt_get(args: &[&str]) -> Result<()> {
@@ -341,4 +356,41 @@ fn tee(command: &mut Command) -> Result<(bool, String)> {
     let mut text = out.join().expect("the copy thread does not panic");
     text.push_str(&err.join().expect("the copy thread does not panic"));
     Ok((status.success(), text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_tools_are_named_with_the_apt_get_line_that_installs_them() {
+        let requirements = [
+            Requirement {
+                check: Check::Path("/nonexistent/sshd"),
+                package: "openssh-server",
+                used_by: "a real sshd",
+            },
+            Requirement { check: Check::Path("/"), package: "base-files", used_by: "present" },
+            Requirement {
+                check: Check::Program("no-such-program-dokku-pro-api"),
+                package: "curl",
+                used_by: "run.sh",
+            },
+            Requirement {
+                check: Check::Program("no-such-program-dokku-pro-api-2"),
+                package: "curl",
+                used_by: "run.sh too",
+            },
+        ];
+        let missing = missing_from(&requirements);
+        assert_eq!(
+            cannot_install(&missing),
+            "the tests need tools this machine does not have:\n  \
+             /nonexistent/sshd (openssh-server): a real sshd\n  \
+             no-such-program-dokku-pro-api (curl): run.sh\n  \
+             no-such-program-dokku-pro-api-2 (curl): run.sh too\n\
+             Install them (Debian) and run again:\n  \
+             sudo apt-get install -y --no-install-recommends curl openssh-server"
+        );
+    }
 }

@@ -8,10 +8,10 @@
 //! once instead of waiting on the closed stdin.
 //!
 //! Arguments go to the process as an argv array, exactly as given (`/usr/bin/dokku` passes them
-//! through unchanged; dokku-host.md §2.1). stdin is closed unless the command feeds data, so a
-//! confirmation prompt fails at once instead of hanging (§6). `LC_ALL=C` keeps tool output stable
-//! (§9.13). A command running past the timeout is killed (the process itself; children it
-//! spawned may outlive it, which is why slow work runs in jobs).
+//! through unchanged). stdin is closed unless the command feeds data, so a confirmation prompt
+//! fails at once instead of hanging. `LC_ALL=C` keeps tool output stable (no translated messages
+//! for the parsers to miss). A command running past the timeout is killed (the process itself;
+//! children it spawned may outlive it, which is why slow work runs in jobs).
 
 use std::path::PathBuf;
 use std::process::Stdio;

@@ -16,7 +16,7 @@
 //! # Quoting: what Dokku does with our arguments
 //!
 //! sshd hands Dokku the whole command as one string (`SSH_ORIGINAL_COMMAND`), and Dokku splits it
-//! again with `xargs -n 1` (dokku-host.md §2.2). So every argument is wrapped in single quotes
+//! again with `xargs -n 1`. So every argument is wrapped in single quotes
 //! (a `'` inside becomes `'"'"'`), which xargs takes literally: spaces, `"`, `\`, `$()`,
 //! backticks, `;`, `|` and `*` all arrive unchanged. Some values cannot survive that re-parse at
 //! all, whatever the quoting, and are refused with [`HostError::Unsendable`] rather than sent
