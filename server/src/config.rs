@@ -195,6 +195,10 @@ pub struct HostConfig {
     pub kind: HostKind,
     /// The `dokku` program for the local host.
     pub dokku_path: PathBuf,
+    /// For the local host: the argv prefix that runs root-only commands (`ssh-keys:add`,
+    /// `ssh-keys:remove`) as root, e.g. `["sudo", "-n", "/usr/bin/dokku"]`. Unset: they run
+    /// through `dokku_path`, which works only when the server itself runs as root.
+    pub root_command: Option<Vec<String>>,
     /// A Dokku command running longer than this is killed (builds run in jobs, so be generous).
     pub command_timeout_seconds: u64,
     pub ssh: SshConfig,
@@ -206,6 +210,7 @@ impl Default for HostConfig {
         HostConfig {
             kind: HostKind::Local,
             dokku_path: PathBuf::from("dokku"),
+            root_command: None,
             command_timeout_seconds: 900,
             ssh: SshConfig::default(),
             sim: SimConfig::default(),
@@ -233,6 +238,9 @@ pub struct SshConfig {
     pub root_user: Option<String>,
     /// The key for the root login [default: identity_file].
     pub root_identity_file: Option<PathBuf>,
+    /// The root login (`root_user`, or `user` when unset) is a sudoer rather than root: it runs
+    /// root-only commands as `sudo -n dokku ...`.
+    pub root_sudo: bool,
     pub connect_timeout_seconds: u64,
     /// The `ssh` program.
     pub program: PathBuf,
@@ -250,6 +258,7 @@ impl Default for SshConfig {
             accept_new_host_key: false,
             root_user: None,
             root_identity_file: None,
+            root_sudo: false,
             connect_timeout_seconds: 10,
             program: PathBuf::from("ssh"),
         }
@@ -324,6 +333,10 @@ pub struct Overrides {
     /// The dokku program for the local host [default: dokku].
     #[arg(long)]
     pub dokku_path: Option<PathBuf>,
+    /// For the local host: the command that runs root-only Dokku commands as root, its words
+    /// separated by commas (e.g. sudo,-n,/usr/bin/dokku).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub root_command: Option<Vec<String>>,
     /// Kill a Dokku command after this many seconds [default: 900].
     #[arg(long)]
     pub command_timeout_seconds: Option<u64>,
@@ -352,6 +365,9 @@ pub struct Overrides {
     pub ssh_root_user: Option<String>,
     #[arg(long)]
     pub ssh_root_identity_file: Option<PathBuf>,
+    /// The root login (--ssh-root-user, or --ssh-user) runs root-only commands with sudo -n.
+    #[arg(long)]
+    pub ssh_root_sudo: bool,
     /// The Dokku version the simulated host claims [default: 0.38.27].
     #[arg(long)]
     pub sim_version: Option<String>,
@@ -445,6 +461,7 @@ impl Config {
             shutdown_grace_seconds,
             host_kind,
             dokku_path,
+            root_command,
             command_timeout_seconds,
             ssh_host,
             ssh_port,
@@ -455,6 +472,7 @@ impl Config {
             ssh_accept_new_host_key,
             ssh_root_user,
             ssh_root_identity_file,
+            ssh_root_sudo,
             sim_version,
             sim_latency_ms,
             access_token_seconds,
@@ -501,6 +519,7 @@ impl Config {
         let host = &mut config.host;
         set(&mut host.kind, host_kind);
         set(&mut host.dokku_path, dokku_path);
+        set_some(&mut host.root_command, root_command);
         set(&mut host.command_timeout_seconds, command_timeout_seconds);
         set(&mut host.ssh.host, ssh_host);
         set(&mut host.ssh.port, ssh_port);
@@ -511,6 +530,7 @@ impl Config {
         host.ssh.accept_new_host_key |= ssh_accept_new_host_key;
         set_some(&mut host.ssh.root_user, ssh_root_user);
         set_some(&mut host.ssh.root_identity_file, ssh_root_identity_file);
+        host.ssh.root_sudo |= ssh_root_sudo;
         set(&mut host.sim.version, sim_version);
         set(&mut host.sim.latency_ms, sim_latency_ms);
         set(&mut config.bind, bind);
@@ -536,6 +556,21 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "host.kind is \"ssh\" but host.ssh.host is not set (or pass --ssh-host)".into(),
             ));
+        }
+        if let Some(argv) = &self.host.root_command {
+            if argv.first().is_none_or(|program| program.is_empty()) {
+                return Err(ConfigError::Invalid(
+                    "host.root_command must start with a program, e.g. [\"sudo\", \"-n\", \"/usr/bin/dokku\"]"
+                        .into(),
+                ));
+            }
+            if self.host.kind == HostKind::Ssh {
+                return Err(ConfigError::Invalid(
+                    "host.root_command is for kind = \"local\"; over SSH set host.ssh.root_user \
+                     or host.ssh.root_sudo"
+                        .into(),
+                ));
+            }
         }
         if let Some(fp) = &self.host.ssh.host_key_fingerprint
             && !fp.starts_with("SHA256:")
@@ -651,6 +686,34 @@ mod tests {
         assert_eq!(Config::load(None, ok.clone()).unwrap().host.ssh.host, "dokku.example");
         let bad_pin = Overrides { ssh_host_key_fingerprint: Some("MD5:aa".into()), ..ok };
         assert!(Config::load(None, bad_pin).is_err());
+    }
+
+    #[test]
+    fn the_root_command_is_an_argv_for_the_local_host() {
+        let p = Path::new("x.toml");
+        let text = "[host]\nroot_command = [\"sudo\", \"-n\", \"/usr/bin/dokku\"]\n";
+        let config = Config::from_toml(text, p).unwrap();
+        assert_eq!(
+            config.host.root_command.as_deref(),
+            Some(&["sudo".to_string(), "-n".into(), "/usr/bin/dokku".into()][..])
+        );
+        let flag = Overrides {
+            root_command: Some(vec!["doas".into(), "/usr/bin/dokku".into()]),
+            ..Overrides::default()
+        };
+        assert_eq!(Config::load(None, flag).unwrap().host.root_command.unwrap()[0], "doas");
+        let empty = Overrides { root_command: Some(vec![]), ..Overrides::default() };
+        assert!(Config::load(None, empty).unwrap_err().to_string().contains("root_command"));
+        let over_ssh = Overrides {
+            host_kind: Some(HostKind::Ssh),
+            ssh_host: Some("dokku.example".into()),
+            root_command: Some(vec!["sudo".into()]),
+            ..Overrides::default()
+        };
+        let err = Config::load(None, over_ssh).unwrap_err().to_string();
+        assert!(err.contains("host.ssh.root_sudo"), "{err}");
+        let sudo = Config::from_toml("[host.ssh]\nroot_sudo = true\n", p).unwrap();
+        assert!(sudo.host.ssh.root_sudo);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Black-box test support: the progenitor client generated from the seed, the seed contract
 //! every response is validated against, and a harness that runs the real server on 127.0.0.1:0
-//! behind a validating proxy.
+//! behind a validating proxy; [`real_dokku`] for the tests against a real Dokku (the README's
+//! Testing section), and [`sandbox`] for the tests that start the server the way its
+//! deployments do (the Debian package's systemd unit, the container image).
 
 #[allow(clippy::all, unused_imports, dead_code, missing_docs, mismatched_lifetime_syntaxes)]
 pub mod client {
@@ -11,6 +13,8 @@ pub mod chromium;
 pub mod contract;
 pub mod fixtures;
 pub mod harness;
+pub mod real_dokku;
+pub mod sandbox;
 
 /// The workspace root (for `spec/`, ...).
 pub fn workspace_root() -> std::path::PathBuf {

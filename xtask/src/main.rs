@@ -7,8 +7,13 @@
 //!   seed in a way `spec/contract-diff.txt` does not list (or the list names a difference that is
 //!   gone).
 //! * `bench`: load-test the release server on the simulated host (see `bench.rs`).
+//! * `deb [--lint]`: build the Debian package (see `deb.rs`).
+//! * `test`: the test command: installs what the tests need (or says what to install), runs
+//!   every Rust test and Schemathesis (see `test.rs`).
 
 mod bench;
+mod deb;
+mod test;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -45,6 +50,24 @@ enum Command {
         /// Also write the table to this Markdown file (e.g. BENCHMARKS.md).
         #[arg(long)]
         write: Option<PathBuf>,
+    },
+    /// Install what the tests need (or say what to), then run every Rust test and Schemathesis.
+    Test {
+        /// Never install anything: report what is missing and stop.
+        #[arg(long)]
+        no_install: bool,
+        /// Only the Rust tests.
+        #[arg(long)]
+        no_schemathesis: bool,
+        /// Arguments for `cargo test`, after `--` (filters, `--nocapture`, ...).
+        #[arg(last = true)]
+        cargo_args: Vec<String>,
+    },
+    /// Build the Debian package target/deb/dokku-pro-api_<version>_<arch>.deb.
+    Deb {
+        /// Also run lintian on it, systemd-analyze verify on its unit and visudo on its sudoers.
+        #[arg(long)]
+        lint: bool,
     },
     /// The served OpenAPI document.
     Openapi {
@@ -90,6 +113,11 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Openapi { action: OpenapiAction::Check } => openapi_check(&root),
+        Command::Test { no_install, no_schemathesis, cargo_args } => test::run(
+            &root,
+            &test::TestOptions { no_install, schemathesis: !no_schemathesis, cargo_args },
+        ),
+        Command::Deb { lint } => deb::run(&root, lint).map(|_| ()),
         Command::Bench { concurrency, seconds, latencies_ms, write } => bench::run(
             &root,
             &bench::BenchOptions {

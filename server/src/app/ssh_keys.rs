@@ -12,9 +12,10 @@
 //! every key ([`DEFAULT_ALLOWED_KEYS`]): `ssh-keys:add` has no way to set others.
 //!
 //! `ssh-keys:add` and `ssh-keys:remove` must run as root: they go through the host layer's root
-//! login (`host.ssh.root_user` over SSH, the local `dokku` otherwise); without one they answer
-//! 503 saying what to configure. Both hold the [`LockKey::SshKeys`] lock: sshcommand rewrites
-//! `authorized_keys` in place.
+//! login (`host.ssh.root_user` or `root_sudo` over SSH, `host.root_command` or the local `dokku`
+//! otherwise); without one, or when the host refuses, the host layer answers 503 saying what to
+//! configure. Both hold the [`LockKey::SshKeys`] lock: sshcommand rewrites `authorized_keys` in
+//! place.
 //!
 //! # Cost in Dokku invocations
 //!
@@ -331,9 +332,6 @@ pub async fn add_ssh_key(opctx: &OpContext, data: SshKey) -> Result<SshKey, AppE
             Some(KnownFailure::InvalidSshKey) => {
                 return Err(AppError::Invalid(failure_message(&out)));
             }
-            Some(KnownFailure::NotRoot) => {
-                return Err(HostError::NoRootLogin { command: cmd.to_string() }.into());
-            }
             _ => {}
         }
     }
@@ -359,11 +357,7 @@ pub async fn delete_ssh_key(opctx: &OpContext, id: &Fingerprint) -> Result<(), A
     let entry = find(opctx, id).await?;
     let cmd =
         DokkuCommand::new("ssh-keys:remove").arg("--fingerprint").arg(entry.fingerprint).as_root();
-    let out = lock.run_raw(&cmd).await?;
-    if out.status != 0 && parse_stderr(&out.stderr).known_failure() == Some(KnownFailure::NotRoot) {
-        return Err(HostError::NoRootLogin { command: cmd.to_string() }.into());
-    }
-    check_status(&cmd, out)?;
+    lock.run(&cmd).await?;
     Ok(())
 }
 

@@ -50,12 +50,11 @@ pub enum HostError {
          upgrade Dokku"
     )]
     Unsupported { found: String, minimum: String },
-    /// A root-only command with no root login configured.
-    #[error(
-        "`{command}` must run as root on the Dokku host, and no root login is configured \
-         (set host.ssh.root_user)"
-    )]
-    NoRootLogin { command: String },
+    /// A root-only command that could not run as root: none is configured, or the host refused
+    /// it (Dokku's "must be run as root", or sudo's refusal). `fix` says what to configure for
+    /// the host kind in use.
+    #[error("`{command}` must run as root on the Dokku host ({reason}); {fix}")]
+    NoRootLogin { command: String, reason: String, fix: String },
     /// The server broke one of the host layer's rules (a write run as a read, or without the
     /// lock of what it changes). A bug on our side; nothing was run.
     #[error("refused to run `{command}`: {why}")]

@@ -1,10 +1,17 @@
 //! The local executor: runs `dokku` on this machine with `tokio::process`.
 //!
+//! `dokku` re-executes itself as the `dokku` user and refuses root-only commands
+//! (`ssh-keys:add`, `ssh-keys:remove`) unless it already runs as root, so a server that is not
+//! root gets a second local executor for those: the configured `host.root_command`, an argv
+//! prefix such as `sudo -n /usr/bin/dokku` ([`LocalExecutor::with_prefix`]), which a sudoers rule
+//! allows for exactly those commands. `-n` makes a sudo that would ask for a password fail at
+//! once instead of waiting on the closed stdin.
+//!
 //! Arguments go to the process as an argv array, exactly as given (`/usr/bin/dokku` passes them
-//! through unchanged; dokku-host.md §2.1). stdin is closed unless the command feeds data, so a
-//! confirmation prompt fails at once instead of hanging (§6). `LC_ALL=C` keeps tool output stable
-//! (§9.13). A command running past the timeout is killed (the process itself; children it
-//! spawned may outlive it, which is why slow work runs in jobs).
+//! through unchanged). stdin is closed unless the command feeds data, so a confirmation prompt
+//! fails at once instead of hanging. `LC_ALL=C` keeps tool output stable (no translated messages
+//! for the parsers to miss). A command running past the timeout is killed (the process itself;
+//! children it spawned may outlive it, which is why slow work runs in jobs).
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -19,6 +26,8 @@ use super::exec::{Executor, Output, text};
 
 pub struct LocalExecutor {
     program: PathBuf,
+    /// Arguments before the command's own (`-n /usr/bin/dokku` when `program` is `sudo`).
+    prefix: Vec<String>,
     timeout: Duration,
     /// Extra environment (the simulated host's state directory when `program` is `dokku-sim`).
     env: Vec<(String, String)>,
@@ -26,7 +35,14 @@ pub struct LocalExecutor {
 
 impl LocalExecutor {
     pub fn new(program: impl Into<PathBuf>, timeout: Duration) -> LocalExecutor {
-        LocalExecutor { program: program.into(), timeout, env: Vec::new() }
+        LocalExecutor { program: program.into(), prefix: Vec::new(), timeout, env: Vec::new() }
+    }
+
+    /// Runs `argv[0] argv[1..] <command>`: the root invocation (`sudo -n /usr/bin/dokku`).
+    /// `argv` must not be empty (the configuration refuses an empty one).
+    pub fn with_prefix(argv: &[String], timeout: Duration) -> LocalExecutor {
+        let (program, prefix) = argv.split_first().expect("a root command has a program");
+        LocalExecutor { prefix: prefix.to_vec(), ..LocalExecutor::new(program, timeout) }
     }
 
     pub fn with_env(mut self, key: impl Into<String>, value: impl Into<String>) -> LocalExecutor {
@@ -41,6 +57,7 @@ impl Executor for LocalExecutor {
         cmd.validate().map_err(|e| HostError::Unsendable { reason: e.to_string() })?;
         let mut command = tokio::process::Command::new(&self.program);
         command
+            .args(&self.prefix)
             .args(cmd.argv())
             .env("LC_ALL", "C")
             .envs(self.env.iter().map(|(k, v)| (k, v)))

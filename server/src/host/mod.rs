@@ -58,6 +58,8 @@ pub struct Host {
     executor: Arc<dyn Executor>,
     /// The login for root-only commands, if configured.
     root: Option<Arc<dyn Executor>>,
+    /// What to configure when a root-only command cannot run as root (see [`HostError::NoRootLogin`]).
+    root_fix: String,
     version: DokkuVersion,
     locks: Mutex<HashMap<LockKey, Arc<tokio::sync::Mutex<()>>>>,
     /// Read calls in flight, by read generation and argv (see [`Host::query`]).
@@ -133,9 +135,11 @@ impl Host {
                 minimum: version::MINIMUM.to_string(),
             });
         }
+        let root_fix = default_root_fix(executor.kind()).to_string();
         Ok(Host {
             executor,
             root,
+            root_fix,
             version,
             locks: Mutex::new(HashMap::new()),
             commands_run: AtomicU64::new(0),
@@ -143,6 +147,13 @@ impl Host {
             generation: AtomicU64::new(0),
             last_check: tokio::sync::Mutex::new(Some((std::time::Instant::now(), true))),
         })
+    }
+
+    /// Sets what the error for a root-only command that could not run as root tells the operator
+    /// to configure (the default names the settings of the host kind).
+    pub fn with_root_fix(mut self, fix: impl Into<String>) -> Host {
+        self.root_fix = fix.into();
+        self
     }
 
     pub fn version(&self) -> DokkuVersion {
@@ -156,14 +167,27 @@ impl Host {
 
     /// Runs a command whatever it does; the public ways in are [`Host::query`], [`Host::read`],
     /// [`Locked::run`] and [`Host::run_deploy`], which check what kind of command they get.
+    ///
+    /// A root-only command goes to the root login; when there is none, or the host refuses to
+    /// run it as root (Dokku's "must be run as root", or sudo's refusal), the error is
+    /// [`HostError::NoRootLogin`] saying what to configure, never the client's mistake.
     async fn execute(&self, cmd: &DokkuCommand) -> Result<Output, HostError> {
         self.commands_run.fetch_add(1, Ordering::Relaxed);
-        let executor = if cmd.needs_root() {
-            self.root.as_ref().ok_or_else(|| HostError::NoRootLogin { command: cmd.to_string() })?
-        } else {
-            &self.executor
+        if !cmd.needs_root() {
+            return self.executor.run(cmd).await;
+        }
+        let Some(root) = &self.root else {
+            return Err(self.no_root(cmd, "no root login is configured".into()));
         };
-        executor.run(cmd).await
+        let out = root.run(cmd).await?;
+        match root_refusal(&out) {
+            Some(reason) => Err(self.no_root(cmd, reason)),
+            None => Ok(out),
+        }
+    }
+
+    fn no_root(&self, cmd: &DokkuCommand, reason: String) -> HostError {
+        HostError::NoRootLogin { command: cmd.to_string(), reason, fix: self.root_fix.clone() }
     }
 
     /// How many Dokku commands this host has run for operations (health checks not counted).
@@ -324,6 +348,21 @@ impl Drop for Locked<'_> {
     }
 }
 
+/// What to configure so that root-only commands run as root, by host kind.
+fn default_root_fix(kind: &str) -> &'static str {
+    match kind {
+        "ssh" => {
+            "set host.ssh.root_user (a login that runs dokku as root), or host.ssh.root_sudo = true \
+             for a login allowed to run `sudo -n dokku ssh-keys:add|remove`"
+        }
+        _ => {
+            "run the server as root, or set host.root_command (e.g. [\"sudo\", \"-n\", \
+             \"/usr/bin/dokku\"]) with a sudoers rule that allows `dokku ssh-keys:add` and \
+             `dokku ssh-keys:remove` (see the README)"
+        }
+    }
+}
+
 /// Whether a command only reads: reports, listings, `info`/`exists`/`linked` probes, the
 /// version, the exported environment, and `ps:scale` without counts.
 pub fn is_read_only(cmd: &DokkuCommand) -> bool {
@@ -334,6 +373,24 @@ pub fn is_read_only(cmd: &DokkuCommand) -> bool {
         || matches!(sub, "version" | "config:export" | "config:get" | "apps:locked")
         || (sub == "ps:scale"
             && !cmd.argv().iter().any(|a| a.contains('=') || *a == "--skip-deploy"))
+}
+
+/// Why a root-only command did not run as root, when that is what its failure says: Dokku's own
+/// ` !     This command must be run as root`, or sudo refusing (`sudo: a password is required`,
+/// `Sorry, user dokku is not allowed to execute ...`).
+fn root_refusal(out: &Output) -> Option<String> {
+    if out.success() {
+        return None;
+    }
+    if parse::parse_stderr(&out.stderr).known_failure() == Some(parse::KnownFailure::NotRoot) {
+        return Some("Dokku said: This command must be run as root".into());
+    }
+    out.stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .filter(|l| l.starts_with("sudo: ") || l.starts_with("Sorry, user "))
+        .map(|l| format!("sudo refused: {l}"))
 }
 
 /// Maps an exit status to the error it means (`docs/dokku-commands.md`, "Running a command").

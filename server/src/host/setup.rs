@@ -28,9 +28,22 @@ pub async fn connect(config: &HostConfig, data_dir: &Path) -> Result<Connected, 
         HostKind::Local => {
             let executor: Arc<dyn Executor> =
                 Arc::new(LocalExecutor::new(&config.dokku_path, timeout));
-            // Locally, root-only commands run through the same program: `dokku` re-executes
-            // itself as root where it must (dokku-host.md §2.1), or fails with Dokku's message.
-            let host = Host::connect(executor.clone(), Some(executor)).await?;
+            let host = match &config.root_command {
+                Some(argv) => {
+                    let root: Arc<dyn Executor> =
+                        Arc::new(LocalExecutor::with_prefix(argv, timeout));
+                    Host::connect(executor, Some(root)).await?.with_root_fix(format!(
+                        "host.root_command is `{}`: allow it to run `dokku ssh-keys:add` and \
+                         `dokku ssh-keys:remove` as root without a password (the sudoers rule in \
+                         the README)",
+                        argv.join(" ")
+                    ))
+                }
+                // Without a root command they run through the same `dokku`, which Dokku
+                // accepts only from root: right when the server runs as root, and otherwise
+                // Dokku's refusal becomes the error that says to set host.root_command.
+                None => Host::connect(executor.clone(), Some(executor)).await?,
+            };
             Ok(Connected { host: Arc::new(host), sim: None })
         }
         HostKind::Sim => {
@@ -73,19 +86,40 @@ pub async fn connect(config: &HostConfig, data_dir: &Path) -> Result<Connected, 
             };
             let executor: Arc<dyn Executor> =
                 Arc::new(SshExecutor::new(target.clone(), options.clone()));
-            let root: Option<Arc<dyn Executor>> = ssh.root_user.as_ref().map(|user| {
+            // The root login: `root_user`, or with `root_sudo` the main login when it is unset.
+            let root_user =
+                ssh.root_user.clone().or_else(|| ssh.root_sudo.then(|| ssh.user.clone()));
+            let root: Option<Arc<dyn Executor>> = root_user.as_ref().map(|user| {
                 let root_target = SshTarget {
                     user: user.clone(),
                     identity_file: ssh
                         .root_identity_file
                         .clone()
                         .or_else(|| ssh.identity_file.clone()),
-                    quoting: Quoting::PosixShell,
+                    quoting: if ssh.root_sudo {
+                        Quoting::PosixShellSudo
+                    } else {
+                        Quoting::PosixShell
+                    },
                     ..target
                 };
                 Arc::new(SshExecutor::new(root_target, options)) as Arc<dyn Executor>
             });
-            let host = Host::connect(executor, root).await?;
+            let mut host = Host::connect(executor, root).await?;
+            if let Some(user) = root_user {
+                host = host.with_root_fix(if ssh.root_sudo {
+                    format!(
+                        "the SSH login `{user}` (host.ssh.root_sudo) must be allowed to run \
+                         `sudo -n dokku ssh-keys:add` and `sudo -n dokku ssh-keys:remove` without \
+                         a password (the sudoers rule in the README)"
+                    )
+                } else {
+                    format!(
+                        "the SSH login `{user}` (host.ssh.root_user) must be root on the Dokku \
+                         host, or a sudoer with host.ssh.root_sudo = true"
+                    )
+                });
+            }
             Ok(Connected { host: Arc::new(host), sim: None })
         }
     }

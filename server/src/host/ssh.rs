@@ -16,7 +16,7 @@
 //! # Quoting: what Dokku does with our arguments
 //!
 //! sshd hands Dokku the whole command as one string (`SSH_ORIGINAL_COMMAND`), and Dokku splits it
-//! again with `xargs -n 1` (dokku-host.md §2.2). So every argument is wrapped in single quotes
+//! again with `xargs -n 1`. So every argument is wrapped in single quotes
 //! (a `'` inside becomes `'"'"'`), which xargs takes literally: spaces, `"`, `\`, `$()`,
 //! backticks, `;`, `|` and `*` all arrive unchanged. Some values cannot survive that re-parse at
 //! all, whatever the quoting, and are refused with [`HostError::Unsendable`] rather than sent
@@ -32,6 +32,9 @@
 //! Root-only commands (`ssh-keys:add`, `ssh-keys:remove`) cannot run as the `dokku` user; they
 //! go through a second login (`root@host dokku ...`, a separate executor), where the remote
 //! login shell parses the string with POSIX shell rules, so they are quoted for a shell instead.
+//! A login that is a sudoer rather than root ([`Quoting::PosixShellSudo`]) runs them as
+//! `sudo -n dokku ...`: `-n` so that a sudo wanting a password fails at once (there is no
+//! terminal to ask on) instead of hanging until the command timeout.
 //!
 //! # Host keys
 //!
@@ -81,6 +84,8 @@ pub enum Quoting {
     DokkuXargs,
     /// `root@host`: a POSIX login shell; the command is `dokku` plus the arguments.
     PosixShell,
+    /// A sudoer's login: a POSIX login shell; the command is `sudo -n dokku` plus the arguments.
+    PosixShellSudo,
 }
 
 /// Options shared by every login.
@@ -217,6 +222,7 @@ impl SshExecutor {
         match self.target.quoting {
             Quoting::DokkuXargs => encode_for_dokku(&cmd.argv()),
             Quoting::PosixShell => Ok(encode_for_shell(&cmd.argv())),
+            Quoting::PosixShellSudo => Ok(format!("sudo -n {}", encode_for_shell(&cmd.argv()))),
         }
     }
 }
@@ -506,6 +512,29 @@ mod tests {
         assert_eq!(
             encode_for_shell(&["ssh-keys:add", "a b", "it's"]),
             r"dokku 'ssh-keys:add' 'a b' 'it'\''s'"
+        );
+        let options = SshOptions {
+            program: "ssh".into(),
+            control_dir: "/tmp".into(),
+            connect_timeout: Duration::from_secs(1),
+            command_timeout: Duration::from_secs(1),
+        };
+        let sudoer = SshExecutor::new(
+            SshTarget {
+                host: "h".into(),
+                port: 22,
+                user: "admin".into(),
+                identity_file: None,
+                known_hosts: "/dev/null".into(),
+                accept_new_host_key: false,
+                quoting: Quoting::PosixShellSudo,
+            },
+            options,
+        );
+        let cmd = DokkuCommand::new("ssh-keys:remove").with_args(["--fingerprint", "SHA256:x'y"]);
+        assert_eq!(
+            sudoer.remote_command(&cmd).unwrap(),
+            r"sudo -n dokku 'ssh-keys:remove' '--fingerprint' 'SHA256:x'\''y'"
         );
     }
 
