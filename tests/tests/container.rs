@@ -204,8 +204,8 @@ async fn the_runtime_stage_runs_the_release_binary_against_real_dokku() {
     .unwrap();
 
     // The image's file system on this machine's: its binary at the ENTRYPOINT path, its user
-    // in /etc/passwd, the volume at the data directory. In a private mount namespace, so the
-    // machine itself is unchanged.
+    // in /etc/passwd, the volume bind-mounted at the data directory (as `docker run -v` does).
+    // In a private mount namespace, so the machine itself is unchanged.
     let (q_data, q_staged) = (quote(&data_dir), quote(&staged.path().display().to_string()));
     let entrypoint = Path::new(&command[0]);
     let bin_dir = quote(&entrypoint.parent().unwrap().display().to_string());
@@ -221,9 +221,10 @@ async fn the_runtime_stage_runs_the_release_binary_against_real_dokku() {
          cp {} {}\n\
          mount -t tmpfs tmpfs {parent}\n\
          mkdir -m 0700 {q_data}\n\
-         cp {q_staged}/. -rT {q_data}\n\
-         chmod 0600 {q_data}/id_ed25519\n\
-         chown -R {uid}:{gid} {q_data}\n\
+         chmod 0700 {q_staged}\n\
+         chmod 0600 {q_staged}/id_ed25519\n\
+         chown -R {uid}:{gid} {q_staged}\n\
+         mount --bind {q_staged} {q_data}\n\
          cd {q_data}\n",
         quote(&binary.display().to_string()),
         quote(&command[0]),
@@ -248,15 +249,18 @@ async fn the_runtime_stage_runs_the_release_binary_against_real_dokku() {
     let uids = running.server_uids();
     assert!(uids.iter().all(|u| u.to_string() == uid), "the server runs as {uids:?}");
 
-    // The first start wrote the admin password into the volume; it works.
+    // The first start wrote the admin password into the volume (owner-only) and printed only
+    // where it is; it works.
     let output = running.log();
-    let password = output
-        .lines()
-        .skip_while(|l| !l.contains("created the user `admin`"))
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.contains('`'))
-        .expect("the initial password is printed")
-        .to_string();
+    let password_file = format!("{data_dir}/initial-admin-password");
+    assert!(output.contains(&password_file), "the log names the password file:\n{output}");
+    let on_volume = staged.path().join("initial-admin-password");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&on_volume).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o077, 0, "the password file is owner-only");
+    let password = std::fs::read_to_string(&on_volume).unwrap().trim().to_string();
+    assert!(!output.contains(&password), "the password itself is never logged");
     let http = reqwest::Client::new();
     let login = http.post(format!("{api}/tokens")).basic_auth("admin", Some(&password));
     let token: serde_json::Value = login.send().await.unwrap().json().await.unwrap();
