@@ -29,7 +29,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use dokku_pro_tests::contract::{Contract, load_seed};
@@ -54,6 +54,8 @@ struct Api {
     contract: Contract,
     violations: Mutex<Vec<String>>,
     seen: Mutex<BTreeMap<String, BTreeSet<u16>>>,
+    /// How long each request took, for the slowest ones in the log.
+    timings: Mutex<Vec<(Duration, String)>>,
 }
 
 impl Api {
@@ -66,6 +68,7 @@ impl Api {
             contract: Contract::load(),
             violations: Mutex::new(Vec::new()),
             seen: Mutex::new(BTreeMap::new()),
+            timings: Mutex::new(Vec::new()),
         };
         let token = api.new_token().await;
         api.bearer = format!("Bearer {token}");
@@ -89,7 +92,10 @@ impl Api {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> RawResponse {
+        let started = Instant::now();
         let r = http_request(self.addr, method, path, headers, body).await;
+        let took = started.elapsed();
+        self.timings.lock().unwrap().push((took, format!("{method} {path} {}", r.status)));
         let path_only = path.split_once('?').map_or(path, |(p, _)| p);
         let route = self.contract.route(method, path_only);
         if let Some(route) = route {
@@ -157,6 +163,13 @@ impl Api {
     /// Fails on any response that broke the contract, and unless every operation of the seed
     /// was reached: with a success, or for [`NEED_DOCKER`], with an error.
     fn finish(self) {
+        let mut timings = self.timings.into_inner().unwrap();
+        let total: Duration = timings.iter().map(|(d, _)| *d).sum();
+        timings.sort_by(|a, b| b.0.cmp(&a.0));
+        eprintln!("{} requests, {:.1} s in all; the slowest:", timings.len(), total.as_secs_f64());
+        for (took, what) in timings.iter().take(12) {
+            eprintln!("  {:6.2} s  {what}", took.as_secs_f64());
+        }
         let violations = self.violations.into_inner().unwrap();
         assert!(
             violations.is_empty(),
@@ -306,9 +319,20 @@ fn hash_is_of(real: &RealDokku, hash: &str, password: &str) -> bool {
 /// proves that the nginx include and `htpasswd` the real plugin wrote say the same: nginx
 /// enforces exactly what the API reports.
 async fn assert_nginx_enforces_the_report(api: &Api, real: &RealDokku, app: &str) -> NginxAuth {
-    let auth = api.expect(200, "GET", &format!("/@api/apps/{app}/httpAuth"), None).await;
+    // The three reads at once: the server answers them with one `http-auth:report` (single
+    // flight), and the files are read meanwhile.
+    let files = tokio::task::spawn_blocking({
+        let (real, app) = (real.clone(), app.to_string());
+        move || nginx_auth(&real, &app)
+    });
+    let paths =
+        ["httpAuth", "httpAuthUsers", "httpAuthIPs"].map(|p| format!("/@api/apps/{app}/{p}"));
+    let (auth, users, ips) = tokio::join!(
+        api.expect(200, "GET", &paths[0], None),
+        api.expect(200, "GET", &paths[1], None),
+        api.expect(200, "GET", &paths[2], None),
+    );
     let enabled = auth["data"][0]["attributes"]["auth_enabled"].as_bool().expect("auth_enabled");
-    let users = api.expect(200, "GET", &format!("/@api/apps/{app}/httpAuthUsers"), None).await;
     let users: BTreeSet<String> = users["data"]
         .as_array()
         .unwrap()
@@ -318,7 +342,6 @@ async fn assert_nginx_enforces_the_report(api: &Api, real: &RealDokku, app: &str
             u["attributes"]["username"].as_str().unwrap().to_string()
         })
         .collect();
-    let ips = api.expect(200, "GET", &format!("/@api/apps/{app}/httpAuthIPs"), None).await;
     let ips: Vec<String> = ips["data"]
         .as_array()
         .unwrap()
@@ -326,7 +349,7 @@ async fn assert_nginx_enforces_the_report(api: &Api, real: &RealDokku, app: &str
         .map(|i| i["attributes"]["ip_address"].as_str().unwrap().to_string())
         .collect();
 
-    let state = nginx_auth(real, app);
+    let state = files.await.expect("reading the files");
     let stored: BTreeSet<String> = state.htpasswd.keys().cloned().collect();
     assert_eq!(stored, users, "htpasswd holds the users the API reports");
     match &state.include {
@@ -398,7 +421,7 @@ fn seed_postgres(real: &RealDokku, name: &str) {
 
 /// Walks every operation of the seed against `real` through the server behind `api`, reading
 /// every change back from Dokku. `tag` makes the names of this walk (`ssh`, `local`).
-async fn walk(api: &Api, real: &RealDokku, tag: &str) {
+async fn walk(api: Arc<Api>, real: &RealDokku, tag: &str) {
     let app = RealDokku::unique_name(tag);
     let service = RealDokku::unique_name(&format!("{tag}db"));
     let key = RealDokku::unique_name(&format!("{tag}key"));
@@ -409,28 +432,49 @@ async fn walk(api: &Api, real: &RealDokku, tag: &str) {
         key: key.clone(),
     };
     let started = Instant::now();
-    let lap = |what: &str| eprintln!("[{tag}] {what}: {:.1} s", started.elapsed().as_secs_f64());
+    let lap = move |what: &str| {
+        eprintln!("[{tag}] {what}: {:.1} s", started.elapsed().as_secs_f64());
+    };
 
-    walk_tokens(api).await;
-    walk_apps(api, real, &app).await;
+    walk_tokens(&api).await;
+    walk_apps(&api, real, &app).await;
     lap("apps");
-    walk_envs(api, real, &app).await;
+    // Before anything else changes the app's env (the first domain turns vhosts on, which
+    // unsets NO_VHOST), so that the API's list and Dokku's export can be compared whole.
+    walk_envs(&api, real, &app).await;
     lap("envs");
-    walk_domains(api, real, &app).await;
-    lap("domains");
-    walk_buildpacks(api, real, &app).await;
-    lap("buildpacks");
-    walk_builders_and_schedulers(api, real, &app).await;
-    lap("builders and schedulers");
-    walk_formations_and_resources(api, real, &app).await;
-    lap("formations and resources");
-    walk_http_auth(api, real, &app).await;
-    lap("http-auth");
-    walk_maintenance(api, real, &app).await;
-    walk_services(api, real, &app, &service).await;
-    lap("services");
-    walk_ssh_keys(api, real, &key).await;
-    lap("ssh keys");
+
+    // Two chains at once (Dokku commands are slow; the server serialises the app's changes
+    // itself, with its lock): what regenerates nginx config, and the rest.
+    let nginx = tokio::spawn({
+        let (api, real, app, tag) = (api.clone(), real.clone(), app.clone(), tag.to_string());
+        async move {
+            walk_domains(&api, &real, &app).await;
+            eprintln!("[{tag}] domains: {:.1} s", started.elapsed().as_secs_f64());
+            walk_http_auth(&api, &real, &app).await;
+            eprintln!("[{tag}] http-auth: {:.1} s", started.elapsed().as_secs_f64());
+            walk_maintenance(&api, &real, &app).await;
+            eprintln!("[{tag}] maintenance: {:.1} s", started.elapsed().as_secs_f64());
+        }
+    });
+    let rest = tokio::spawn({
+        let (api, real, app, tag) = (api.clone(), real.clone(), app.clone(), tag.to_string());
+        async move {
+            walk_buildpacks(&api, &real, &app).await;
+            walk_builders_and_schedulers(&api, &real, &app).await;
+            walk_formations_and_resources(&api, &real, &app).await;
+            eprintln!("[{tag}] buildpacks to resources: {:.1} s", started.elapsed().as_secs_f64());
+            walk_services(&api, &real, &app, &service).await;
+            eprintln!("[{tag}] services: {:.1} s", started.elapsed().as_secs_f64());
+            walk_ssh_keys(&api, &real, &key).await;
+            eprintln!("[{tag}] ssh keys: {:.1} s", started.elapsed().as_secs_f64());
+        }
+    });
+    for chain in [nginx, rest] {
+        if let Err(e) = chain.await {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
 
     // The app's jobs (an addition to the seed), then the app goes.
     let jobs = api.expect(200, "GET", &format!("/@api/queueJobs?app={app}"), None).await;
@@ -1116,15 +1160,15 @@ async fn walk_ssh_keys(api: &Api, real: &RealDokku, name: &str) {
     api.refused(404, "DELETE", &path, None).await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_operation_over_ssh_against_the_real_dokku() {
     const TEST: &str = "every_operation_over_ssh_against_the_real_dokku";
     let Some(real) = RealDokku::find(TEST) else { return };
     let started = Instant::now();
     let server = TestServer::start_with(|config| real.configure_ssh(config)).await;
-    let api = Api::login(server.server_addr(), server.admin_password()).await;
-    walk(&api, &real, "ssh").await;
-    api.finish();
+    let api = Arc::new(Api::login(server.server_addr(), server.admin_password()).await);
+    walk(api.clone(), &real, "ssh").await;
+    Arc::into_inner(api).expect("the walk is over").finish();
     server.finish().await;
     eprintln!("[ssh] the walk took {:.1} s", started.elapsed().as_secs_f64());
 }
@@ -1227,7 +1271,7 @@ fn local_runner(chroot: &Path, stage: &Path, binary: &Path) -> String {
     )
 }
 
-#[tokio::test(flavor = "multi_thread")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_operation_on_the_local_host_kind_inside_the_dokku_host() {
     const TEST: &str = "every_operation_on_the_local_host_kind_inside_the_dokku_host";
     let Some(real) = RealDokku::find(TEST) else { return };
@@ -1297,9 +1341,9 @@ async fn every_operation_on_the_local_host_kind_inside_the_dokku_host() {
     assert!(uids.iter().all(|&u| u == uid), "the server runs as {uids:?}, not dokku ({uid})");
     let password = std::fs::read_to_string(s.join("data/initial-admin-password")).unwrap();
     let api = Api::login(SocketAddr::from(([127, 0, 0, 1], port)), password.trim()).await;
-
-    walk(&api, &real, "local").await;
-    api.finish();
+    let api = Arc::new(api);
+    walk(api.clone(), &real, "local").await;
+    Arc::into_inner(api).expect("the walk is over").finish();
     let (status, output) = running.stop();
     assert!(status.success(), "the server exited with {status}:\n{output}");
     assert!(!output.contains("panicked"), "{output}");
