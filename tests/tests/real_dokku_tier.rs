@@ -165,7 +165,7 @@ impl Api {
     fn finish(self) {
         let mut timings = self.timings.into_inner().unwrap();
         let total: Duration = timings.iter().map(|(d, _)| *d).sum();
-        timings.sort_by(|a, b| b.0.cmp(&a.0));
+        timings.sort_by_key(|t| std::cmp::Reverse(t.0));
         eprintln!("{} requests, {:.1} s in all; the slowest:", timings.len(), total.as_secs_f64());
         for (took, what) in timings.iter().take(12) {
             eprintln!("  {:6.2} s  {what}", took.as_secs_f64());
@@ -1081,11 +1081,7 @@ async fn walk_services(api: &Api, real: &RealDokku, app: &str, name: &str) {
     let link = json!({"data": [{"type": "services", "id": name}]});
     api.expect(204, "POST", &path, Some(link.clone())).await;
     let url = real.dokku_ok(&["config:get", app, "DATABASE_URL"]);
-    assert!(url.trim().starts_with("postgres://postgres:"), "{url}");
-    assert!(
-        url.trim().ends_with(&format!("/{}", name.replace('-', "_"))) || url.contains(name),
-        "{url}"
-    );
+    assert_eq!(url.trim(), dsn, "the app's DATABASE_URL is the service's DSN");
     let links = real.dokku_ok(&["postgres:links", name]);
     assert!(links.lines().any(|l| l.trim() == app), "{links}");
     let linked = api.expect(200, "GET", &format!("/@api/apps/{app}/services"), None).await;
