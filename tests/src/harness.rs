@@ -238,32 +238,7 @@ impl TestServer {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> RawResponse {
-        let mut request = format!(
-            "{method} {path} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\n",
-            self.server_addr()
-        );
-        let chunked = headers
-            .iter()
-            .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-        for (k, v) in headers {
-            request.push_str(&format!("{k}: {v}\r\n"));
-        }
-        if !chunked && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-length")) {
-            request.push_str(&format!("content-length: {}\r\n", body.len()));
-        }
-        request.push_str("\r\n");
-        let mut bytes = request.into_bytes();
-        if chunked {
-            for chunk in body.chunks(16 * 1024) {
-                bytes.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
-                bytes.extend_from_slice(chunk);
-                bytes.extend_from_slice(b"\r\n");
-            }
-            bytes.extend_from_slice(b"0\r\n\r\n");
-        } else {
-            bytes.extend_from_slice(body);
-        }
-        let response = send_bytes(self.server_addr(), bytes).await;
+        let response = http_request(self.server_addr(), method, path, headers, body).await;
         let method: Method = method.parse().expect("a valid method");
         // Operations are matched on the path alone.
         let path_only = path.split_once('?').map_or(path, |(p, _)| p);
@@ -345,6 +320,42 @@ async fn start_server(
         dokku_pro_server::config::LogLevel::Debug,
     );
     dokku_pro_server::start(config, log).await.expect("the server starts")
+}
+
+/// Sends exactly these bytes as one HTTP/1.1 request to `addr` (`connection: close`) and parses
+/// the response; no contract check (see [`TestServer::raw`] for one that checks). `path`
+/// includes `/@api`.
+pub async fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> RawResponse {
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\n", addr);
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !chunked && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-length")) {
+        request.push_str(&format!("content-length: {}\r\n", body.len()));
+    }
+    request.push_str("\r\n");
+    let mut bytes = request.into_bytes();
+    if chunked {
+        for chunk in body.chunks(16 * 1024) {
+            bytes.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            bytes.extend_from_slice(chunk);
+            bytes.extend_from_slice(b"\r\n");
+        }
+        bytes.extend_from_slice(b"0\r\n\r\n");
+    } else {
+        bytes.extend_from_slice(body);
+    }
+    send_bytes(addr, bytes).await
 }
 
 pub fn base64_encode(bytes: &[u8]) -> String {
