@@ -296,6 +296,13 @@ impl Host {
         ok
     }
 
+    /// Runs a shell command line through the root login (for `doctor`'s read-only probes:
+    /// `id -u`, `date +%s`, `sudo -n -l ...`). `None` when there is no root login with a shell
+    /// (none configured, or a local root command). Never for anything that changes the host.
+    pub(crate) async fn root_shell(&self, script: &str) -> Option<Result<Output, HostError>> {
+        self.root.as_ref()?.run_shell(script).await
+    }
+
     /// Closes connections (at shutdown).
     pub async fn close(&self) {
         self.executor.close().await;
