@@ -642,6 +642,31 @@ fn data_dir_check(dir: &Path) -> Check {
             .public("not writable")
         };
     }
+    // Permissions say yes; a real write says whether the file system agrees (an ext4 that hit an
+    // error is read-only without saying so to access(2); full; immutable).
+    if let Err(e) = write_probe(dir) {
+        let fix = match e.raw_os_error() {
+            Some(libc::EROFS) => "the file system turned read-only (after an error, see `dmesg`): \
+                                  repair it and mount it read-write"
+                .to_string(),
+            Some(libc::ENOSPC | libc::EDQUOT) => "free space on that file system".to_string(),
+            Some(libc::EPERM) => {
+                format!("it is immutable (`lsattr -d {0}`): `sudo chattr -i {0}`", dir.display())
+            }
+            _ => format!("check {} and its disk", dir.display()),
+        };
+        return Check::new(
+            "data dir",
+            Status::Fail,
+            format!("{user} cannot create a file in {}: {e}", dir.display()),
+        )
+        .fix(fix)
+        .public(if e.raw_os_error() == Some(libc::EROFS) {
+            "read-only"
+        } else {
+            "not writable"
+        });
+    }
     if mode & 0o077 != 0 {
         return Check::new(
             "data dir",
@@ -1441,6 +1466,20 @@ fn writable(dir: &Path) -> std::io::Result<()> {
         libc::faccessat(libc::AT_FDCWD, path.as_ptr(), libc::W_OK | libc::X_OK, libc::AT_EACCESS)
     };
     if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
+/// Creates, writes, syncs and removes a file of its own in `dir`.
+fn write_probe(dir: &Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let path = dir.join(format!(".doctor-write-probe-{}", std::process::id()));
+    let result = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).and_then(
+        |mut file| {
+            file.write_all(b"x")?;
+            file.sync_all()
+        },
+    );
+    let _ = std::fs::remove_file(&path);
+    result
 }
 
 struct FsSpace {

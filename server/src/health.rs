@@ -158,9 +158,10 @@ impl Monitor {
             Some(running) => running,
             None => {
                 let storage = self.storage.clone();
-                let write = tokio::spawn(async move {
-                    storage.heartbeat().await.map_err(|e| crate::error::chain(&e))
-                });
+                let write =
+                    tokio::spawn(
+                        async move { storage.heartbeat().await.map_err(|e| describe(&e)) },
+                    );
                 (Instant::now(), write)
             }
         };
@@ -232,6 +233,19 @@ impl Monitor {
     /// Whether the last storage check passed (for metrics; `true` before the first).
     pub async fn storage_up(&self) -> bool {
         self.probe.lock().await.last.as_ref().is_none_or(|(_, r)| r.is_ok())
+    }
+}
+
+/// What a failed write says, shortly: SQLite's message and its extended code (`disk I/O error
+/// (SQLite 778)`, `attempt to write a readonly database (SQLite 8)`, `database or disk is full
+/// (SQLite 13)`).
+fn describe(e: &crate::storage::StorageError) -> String {
+    match e {
+        crate::storage::StorageError::Sqlite(rusqlite::Error::SqliteFailure(failure, message)) => {
+            let text = message.clone().unwrap_or_else(|| failure.to_string());
+            format!("{text} (SQLite {})", failure.extended_code)
+        }
+        other => crate::error::chain(other),
     }
 }
 
