@@ -146,8 +146,9 @@ impl Monitor {
         checks
     }
 
-    /// The storage check: a committed write, at most once per [`STORAGE_PERIOD`].
-    async fn storage_check(&self) -> Result<(), String> {
+    /// The storage check: a committed write, at most once per [`STORAGE_PERIOD`] (also read by
+    /// `/metrics`).
+    pub async fn storage_check(&self) -> Result<(), String> {
         let mut probe = self.probe.lock().await;
         if let Some((at, result)) = &probe.last
             && at.elapsed() < STORAGE_PERIOD
@@ -228,11 +229,6 @@ impl Monitor {
             }),
         };
         HttpResponseHealth { health, failures, retry_after: STORAGE_PERIOD.as_secs() }
-    }
-
-    /// Whether the last storage check passed (for metrics; `true` before the first).
-    pub async fn storage_up(&self) -> bool {
-        self.probe.lock().await.last.as_ref().is_none_or(|(_, r)| r.is_ok())
     }
 }
 

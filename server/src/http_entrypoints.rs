@@ -167,7 +167,8 @@ impl DokkuProApi for DokkuProApiImpl {
 
     async fn get_metrics(rq: Rq) -> Result<responses::HttpResponsePrometheus, ApiError> {
         let host = &rq.context().host;
-        Ok(responses::HttpResponsePrometheus(crate::metrics::render(host).await))
+        let health = &rq.context().health;
+        Ok(responses::HttpResponsePrometheus(crate::metrics::render(host, health).await))
     }
 
     async fn get_docs_page(_rq: Rq) -> Result<responses::HttpResponseOkFile, ApiError> {

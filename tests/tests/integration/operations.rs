@@ -95,6 +95,7 @@ async fn metrics_count_the_dokku_commands_without_credentials() {
     let text = String::from_utf8_lossy(&server.raw("GET", "/@api/metrics", &[], b"").await.body)
         .into_owned();
     assert!(text.contains("dokku_host_up 1"), "{text}");
+    assert!(text.contains("dokku_pro_api_storage_up 1"), "{text}");
     assert!(text.contains("dokku_version=\"0.38.27\""), "{text}");
     server.finish().await;
 }
