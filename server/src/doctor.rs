@@ -712,7 +712,7 @@ fn data_files_check(dir: &Path) -> Check {
         let Ok(entries) = std::fs::read_dir(&sub) else { continue };
         for entry in entries.flatten() {
             let Ok(meta) = entry.metadata() else { continue };
-            if !meta.is_file() {
+            if !meta.is_file() || entry.file_name().to_string_lossy().starts_with(PROBE_FILE) {
                 continue;
             }
             count += 1;
@@ -1468,16 +1468,21 @@ fn writable(dir: &Path) -> std::io::Result<()> {
     if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
 }
 
+/// The name (before the pid) of the file [`write_probe`] makes.
+const PROBE_FILE: &str = ".doctor-write-probe-";
+
 /// Creates, writes, syncs and removes a file of its own in `dir`.
 fn write_probe(dir: &Path) -> std::io::Result<()> {
     use std::io::Write;
-    let path = dir.join(format!(".doctor-write-probe-{}", std::process::id()));
-    let result = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).and_then(
-        |mut file| {
-            file.write_all(b"x")?;
-            file.sync_all()
-        },
-    );
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join(format!("{PROBE_FILE}{}", std::process::id()));
+    let result =
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path).and_then(
+            |mut file| {
+                file.write_all(b"x")?;
+                file.sync_all()
+            },
+        );
     let _ = std::fs::remove_file(&path);
     result
 }
