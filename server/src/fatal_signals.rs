@@ -36,7 +36,9 @@ pub fn message(data_dir: &Path) -> String {
          shared-memory index, {}: it was truncated or replaced, or the data directory became \
          read-only, immutable or full under the running server, or its disk failed. Check the data \
          directory (`dokku-pro-api doctor`), then start the server again.\n",
-        data_dir.join("dokku-pro-api.db-shm").display()
+        std::path::absolute(data_dir.join("dokku-pro-api.db-shm"))
+            .unwrap_or_else(|_| data_dir.join("dokku-pro-api.db-shm"))
+            .display()
     )
 }
 

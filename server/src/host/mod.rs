@@ -190,7 +190,8 @@ impl Host {
         HostError::NoRootLogin { command: cmd.to_string(), reason, fix: self.root_fix.clone() }
     }
 
-    /// How many Dokku commands this host has run for operations (health checks not counted).
+    /// How many Dokku commands this host has run for operations, jobs and the setup checks of
+    /// `/health` (a few at start and every 10 minutes); the reachability check is not counted.
     pub fn commands_run(&self) -> u64 {
         self.commands_run.load(Ordering::Relaxed)
     }
