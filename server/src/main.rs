@@ -18,9 +18,11 @@ struct Cli {
 enum Command {
     /// Run the API server.
     Serve(Box<ServeArgs>),
-    /// Check the configured setup end to end, read-only (the data directory, the database, the
-    /// connection to Dokku, its version, plugins, root login, proxy, the clocks), and say how to
-    /// fix each problem. Exits 1 when a check fails (a blocker).
+    /// Check the configured setup, read-only, and say how to fix each problem.
+    ///
+    /// The data directory, the database, the connection to Dokku, its version, plugins, root
+    /// login, proxy and the clocks, with the configuration `serve` would use. Exits 1 when a
+    /// check fails (a blocker).
     Doctor(Box<DoctorArgs>),
     /// Manage the users who may log in.
     User(UserArgs),
