@@ -1144,18 +1144,6 @@ pub mod models {
     pub struct GetFormationsForAppResponse {
         pub data: ::std::vec::Vec<Formation>,
     }
-    ///`GetHealthResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
-    pub struct GetHealthResponse {
-        pub data: Health,
-    }
     ///`GetHttpAuthForAppResponse`
     #[derive(
         ::serde::Deserialize,
@@ -1736,20 +1724,27 @@ pub mod models {
         schemars::JsonSchema
     )]
     pub struct HealthAttributes {
+        ///The setup checks of `dokku-pro-api doctor`, in short (run `doctor` for the details and the fix of each). Empty until the first round has run (it starts with the server).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub checks: ::std::vec::Vec<HealthCheck>,
         ///Which executor talks to Dokku: `local`, `ssh` or `sim`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dokku_host: ::std::option::Option<::std::string::String>,
         ///The version the Dokku host reported, when known
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dokku_version: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub host: ::std::option::Option<HealthCheck>,
         ///The version of dokku-pro-api
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub server_version: ::std::option::Option<::std::string::String>,
-        ///`ok` when the Dokku host answered the last check, `degraded` when it did not
+        ///`ok`: storage and host pass, and no setup check fails (some may warn: a missing plugin, no root login, an unsynchronized clock; see `checks`). `degraded`: storage and host pass, but a setup check fails (run `dokku-pro-api doctor`). `unavailable` (with 503): the storage or the host check fails.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<HealthAttributesStatus>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub storage: ::std::option::Option<HealthCheck>,
     }
-    ///`ok` when the Dokku host answered the last check, `degraded` when it did not
+    ///`ok`: storage and host pass, and no setup check fails (some may warn: a missing plugin, no root login, an unsynchronized clock; see `checks`). `degraded`: storage and host pass, but a setup check fails (run `dokku-pro-api doctor`). `unavailable` (with 503): the storage or the host check fails.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1768,12 +1763,15 @@ pub mod models {
         Ok,
         #[serde(rename = "degraded")]
         Degraded,
+        #[serde(rename = "unavailable")]
+        Unavailable,
     }
     impl ::std::fmt::Display for HealthAttributesStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Ok => f.write_str("ok"),
                 Self::Degraded => f.write_str("degraded"),
+                Self::Unavailable => f.write_str("unavailable"),
             }
         }
     }
@@ -1785,6 +1783,7 @@ pub mod models {
             match value {
                 "ok" => Ok(Self::Ok),
                 "degraded" => Ok(Self::Degraded),
+                "unavailable" => Ok(Self::Unavailable),
                 _ => Err("invalid value".into()),
             }
         }
@@ -1798,6 +1797,91 @@ pub mod models {
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for HealthAttributesStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`HealthCheck`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct HealthCheck {
+        ///What was found, in a few words
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub detail: ::std::option::Option<::std::string::String>,
+        ///What was checked
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///`skip` when it could not be checked (not a problem in itself)
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<HealthCheckStatus>,
+    }
+    ///`skip` when it could not be checked (not a problem in itself)
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum HealthCheckStatus {
+        #[serde(rename = "ok")]
+        Ok,
+        #[serde(rename = "warn")]
+        Warn,
+        #[serde(rename = "fail")]
+        Fail,
+        #[serde(rename = "skip")]
+        Skip,
+    }
+    impl ::std::fmt::Display for HealthCheckStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Ok => f.write_str("ok"),
+                Self::Warn => f.write_str("warn"),
+                Self::Fail => f.write_str("fail"),
+                Self::Skip => f.write_str("skip"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for HealthCheckStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "ok" => Ok(Self::Ok),
+                "warn" => Ok(Self::Warn),
+                "fail" => Ok(Self::Fail),
+                "skip" => Ok(Self::Skip),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for HealthCheckStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for HealthCheckStatus {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -3974,11 +4058,6 @@ impl crate::body::RequestData for models::LoginBody {
         self.data
     }
 }
-impl From<models::Health> for models::GetHealthResponse {
-    fn from(data: models::Health) -> Self {
-        models::GetHealthResponse { data }
-    }
-}
 impl From<models::QueueJob> for models::CancelQueueJobResponse {
     fn from(data: models::QueueJob) -> Self {
         models::CancelQueueJobResponse {
@@ -5316,9 +5395,9 @@ pub trait DokkuProApi {
         dropshot::HttpResponseCreated<crate::responses::TokenResponse>,
         crate::error::ApiError,
     >;
-    /// Report whether the server is up and whether its Dokku host answers
+    /// Report whether the server can do its job (its database and its Dokku host), and what its setup lacks
     ///
-    /// Needs no authentication, so load balancers and orchestrators can probe it. Always 200 while the server runs; `attributes.status` says whether the Dokku host answered.
+    /// Needs no authentication, so load balancers and orchestrators can probe it, and says nothing secret (no paths, host names or logins). Two live checks: `storage`, a real write to the server's database (committed to disk), and `host`, whether the Dokku host answers `dokku version`. Both are cached (storage 1 s, host 10 s) and shared by concurrent probes, so probing costs at most one database write per second and one Dokku call per 10 seconds. 200 while both pass, `503` when either fails. `checks` are the setup facts of `dokku-pro-api doctor` in short (plugins, root login, proxy, clock, data directory), refreshed every 10 minutes; a failure there makes `status` `degraded`, still 200.
     ///
     /// (An extension of ours, described in `spec/extensions.openapi.yaml`.)
     #[endpoint{method = GET,
@@ -5327,10 +5406,7 @@ pub trait DokkuProApi {
     tags = ["server"]}]
     async fn get_health(
         rqctx: dropshot::RequestContext<Self::Context>,
-    ) -> Result<
-        dropshot::HttpResponseOk<models::GetHealthResponse>,
-        crate::error::ApiError,
-    >;
+    ) -> Result<crate::responses::HttpResponseHealth, crate::error::ApiError>;
     /// The OpenAPI document this server implements
     ///
     /// The seed document's operations as this server serves them (rendered from the generated API trait), with the documented additions (extra status codes) and these extensions.

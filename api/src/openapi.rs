@@ -256,6 +256,16 @@ fn post_process_operation(raw: &Value, source: &Value, path: &str) -> Value {
     });
     for (code, response) in &source_responses {
         if code.parse::<u16>().is_ok_and(|c| c >= 400) {
+            // An error answer with a body of its own (the envelope and more: `getHealth`'s 503
+            // carries the health record too) is served as the source documents it.
+            if response.get("x-dokku-own-body") == Some(&Value::Bool(true)) {
+                let mut own = response.clone();
+                if let Some(own) = own.as_object_mut() {
+                    own.remove("x-dokku-own-body");
+                }
+                responses.insert(code.clone(), own);
+                continue;
+            }
             responses.insert(
                 code.clone(),
                 json!({"description": response["description"], "content": error_body}),

@@ -199,3 +199,64 @@ impl dropshot::HttpResponse for HttpResponseOkFile {
         StatusCode::OK
     }
 }
+
+/// The body of `GET /health` when the server can do its job: `{"data": Health}`.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(rename = "GetHealthResponse")]
+pub struct HealthBody {
+    pub data: crate::models::Health,
+}
+
+/// `GET /health`: `200` with the health record while the server can do its job, else `503` with
+/// one error per failing check (`storage: ...`, `host: ...`), `Retry-After`, and the same record
+/// under `data` (documented in the extensions' 503 response). The status is known only at run
+/// time, which dropshot's typed responses cannot express.
+pub struct HttpResponseHealth {
+    pub health: crate::models::Health,
+    /// The titles of the failing checks; empty when healthy.
+    pub failures: Vec<String>,
+    /// Seconds a client should wait before probing again (for the 503).
+    pub retry_after: u64,
+}
+
+impl dropshot::HttpResponse for HttpResponseHealth {
+    fn to_result(self) -> Result<http::Response<dropshot::Body>, HttpError> {
+        if self.failures.is_empty() {
+            return dropshot::HttpResponseOk(HealthBody { data: self.health }).to_result();
+        }
+        #[derive(Serialize)]
+        struct Unavailable {
+            errors: Vec<crate::error::ErrorObject>,
+            data: crate::models::Health,
+        }
+        let meta = crate::error::ErrorMeta { retry_after: self.retry_after };
+        let errors = self
+            .failures
+            .iter()
+            .map(|title| crate::error::ErrorObject {
+                status: StatusCode::SERVICE_UNAVAILABLE.as_u16(),
+                title: title.clone(),
+                meta: Some(meta.clone()),
+            })
+            .collect();
+        let body = serde_json::to_vec(&Unavailable { errors, data: self.health })
+            .map_err(|e| HttpError::for_internal_error(e.to_string()))?;
+        let mut response = http::Response::builder()
+            .status(StatusCode::SERVICE_UNAVAILABLE)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(http::header::RETRY_AFTER, self.retry_after)
+            .body(dropshot::Body::from(body))
+            .map_err(|e| HttpError::for_internal_error(e.to_string()))?;
+        // The server's front door logs every 5xx with this cause (and leaves the body alone).
+        response.extensions_mut().insert(crate::error::ErrorCause(self.failures.join("; ")));
+        Ok(response)
+    }
+
+    fn response_metadata() -> ApiEndpointResponse {
+        <dropshot::HttpResponseOk<HealthBody> as dropshot::HttpResponse>::response_metadata()
+    }
+
+    fn status_code(&self) -> StatusCode {
+        if self.failures.is_empty() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }
+    }
+}

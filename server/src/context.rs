@@ -22,6 +22,8 @@ pub struct ApiContext {
     pub host: Arc<Host>,
     /// The background job queue (the `202` operations enqueue here).
     pub jobs: Arc<Jobs>,
+    /// The health checks (`GET /health`).
+    pub health: Arc<crate::health::Monitor>,
     /// The served OpenAPI document, rendered once at start.
     pub openapi: Arc<Map<String, Value>>,
 }
@@ -32,9 +34,10 @@ impl ApiContext {
         auth: Arc<Authenticator>,
         host: Arc<Host>,
         jobs: Arc<Jobs>,
+        health: Arc<crate::health::Monitor>,
         openapi: Arc<Map<String, Value>>,
     ) -> ApiContext {
-        ApiContext { log, auth, host, jobs, openapi }
+        ApiContext { log, auth, host, jobs, health, openapi }
     }
 }
 

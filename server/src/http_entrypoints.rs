@@ -11,7 +11,7 @@ use dokku_pro_api::auth::{BasicOrBearerAuth, BearerAuth};
 use dokku_pro_api::body::{AppPath, OptionalBody, PathParam, RequestData};
 use dokku_pro_api::error::ApiError;
 use dokku_pro_api::headers::ContentLocationHeader;
-use dokku_pro_api::models::{self, GetHealthResponse};
+use dokku_pro_api::models;
 use dokku_pro_api::responses::{self, HttpResponseAcceptedNoContent, ResponseBody, TokenResponse};
 use dokku_pro_api::{DokkuProApi, dokku_pro_api_mod, params, qs};
 use dropshot::{
@@ -161,13 +161,14 @@ impl DokkuProApi for DokkuProApiImpl {
 
     // Public reads and authentication: no bearer token.
 
-    async fn get_health(rq: Rq) -> Result<HttpResponseOk<GetHealthResponse>, ApiError> {
-        Ok(HttpResponseOk(crate::health::report(&rq.context().host).await.into()))
+    async fn get_health(rq: Rq) -> Result<responses::HttpResponseHealth, ApiError> {
+        Ok(rq.context().health.report().await)
     }
 
     async fn get_metrics(rq: Rq) -> Result<responses::HttpResponsePrometheus, ApiError> {
         let host = &rq.context().host;
-        Ok(responses::HttpResponsePrometheus(crate::metrics::render(host).await))
+        let health = &rq.context().health;
+        Ok(responses::HttpResponsePrometheus(crate::metrics::render(host, health).await))
     }
 
     async fn get_docs_page(_rq: Rq) -> Result<responses::HttpResponseOkFile, ApiError> {

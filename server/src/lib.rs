@@ -28,7 +28,9 @@ pub mod body_shape;
 pub mod config;
 pub mod context;
 pub mod docs_page;
+pub mod doctor;
 pub mod error;
+pub mod fatal_signals;
 pub mod front;
 pub mod health;
 pub mod host;
@@ -80,6 +82,13 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
         .map_err(|e| anyhow::anyhow!("cannot use the Dokku host: {}", error::chain(&e)))?;
     info!(log, "connected to Dokku";
         "host" => connected.host.kind(), "version" => connected.host.version().to_string());
+    let health = health::Monitor::start(
+        storage.clone(),
+        connected.host.clone(),
+        doctor::Setup { host: config.host.clone(), data_dir: config.data_dir.clone() },
+        log.new(slog::o!("component" => "health")),
+    )
+    .await;
     let jobs = jobs::Jobs::open(
         storage,
         connected.host.clone(),
@@ -98,6 +107,7 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
         authenticator,
         connected.host.clone(),
         jobs.clone(),
+        health,
         openapi.clone(),
     ));
     let front_log = log.new(slog::o!("component" => "front"));

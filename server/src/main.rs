@@ -1,4 +1,5 @@
-//! The `dokku-pro-api` command: `serve` runs the API server.
+//! The `dokku-pro-api` command: `serve` runs the API server, `doctor` checks its setup, `user`
+//! manages who may log in.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,6 +18,12 @@ struct Cli {
 enum Command {
     /// Run the API server.
     Serve(Box<ServeArgs>),
+    /// Check the configured setup, read-only, and say how to fix each problem.
+    ///
+    /// The data directory, the database, the connection to Dokku, its version, plugins, root
+    /// login, proxy and the clocks, with the configuration `serve` would use. Exits 1 when a
+    /// check fails (a blocker).
+    Doctor(Box<DoctorArgs>),
     /// Manage the users who may log in.
     User(UserArgs),
 }
@@ -57,6 +64,16 @@ struct ServeArgs {
     overrides: Overrides,
 }
 
+#[derive(Args)]
+struct DoctorArgs {
+    /// The same configuration as `serve` (file, flags, --sim).
+    #[command(flatten)]
+    serve: ServeArgs,
+    /// Print the checks as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -64,11 +81,12 @@ fn main() -> ExitCode {
         .build()
         .expect("a tokio runtime starts");
     let result = match cli.command {
-        Command::Serve(args) => runtime.block_on(serve(*args)),
-        Command::User(args) => user_command(args),
+        Command::Serve(args) => runtime.block_on(serve(*args)).map(|()| ExitCode::SUCCESS),
+        Command::Doctor(args) => runtime.block_on(doctor(*args)),
+        Command::User(args) => user_command(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("dokku-pro-api: error: {e:#}");
             ExitCode::FAILURE
@@ -76,12 +94,18 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let mut overrides = args.overrides;
+/// The configuration `serve` (and `doctor`) runs with: the file, the flags, `--sim`.
+fn load_config(args: &ServeArgs) -> anyhow::Result<Config> {
+    let mut overrides = args.overrides.clone();
     if args.sim {
         overrides.host_kind = Some(dokku_pro_server::config::HostKind::Sim);
     }
-    let config = Config::load(args.config.as_deref(), overrides)?;
+    Ok(Config::load(args.config.as_deref(), overrides)?)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let config = load_config(&args)?;
+    dokku_pro_server::fatal_signals::install(&config.data_dir);
     // Listen for signals before anything announces the server: a supervisor may send SIGTERM as
     // soon as it sees the address.
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -108,10 +132,32 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     server.shutdown().await
 }
 
+async fn doctor(args: DoctorArgs) -> anyhow::Result<ExitCode> {
+    use dokku_pro_server::doctor;
+    let source = match &args.serve.config {
+        Some(path) => path.display().to_string(),
+        None => "no configuration file: the defaults and flags".to_string(),
+    };
+    let report = match load_config(&args.serve) {
+        Ok(config) => {
+            dokku_pro_server::fatal_signals::install(&config.data_dir);
+            doctor::diagnose(&config, &source).await
+        }
+        Err(e) => doctor::config_failure(&source, &format!("{e:#}")),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.table(doctor::terminal_width()));
+    }
+    Ok(if report.blockers() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
 fn user_command(args: UserArgs) -> anyhow::Result<()> {
     use dokku_pro_server::auth::users;
     let overrides = Overrides { data_dir: args.data_dir, ..Overrides::default() };
     let config = Config::load(args.config.as_deref(), overrides)?;
+    dokku_pro_server::fatal_signals::install(&config.data_dir);
     dokku_pro_server::create_data_dir(&config.data_dir)?;
     let storage = dokku_pro_server::storage::Storage::open(&config.data_dir)?;
     match args.action {

@@ -363,6 +363,40 @@ async fn the_package_installs_runs_a_session_and_purges_cleanly() {
     assert_eq!(attributes["dokku_version"], real.version.as_str());
     let uids = running.server_uids();
     assert!(uids.iter().all(|&u| u == dokku_uid), "the server runs as {uids:?}");
+    // Its setup checks ran in the unit's sandbox: the sudoers rule lets the root-only commands
+    // through (sudo -n -l), and the database takes writes.
+    assert_eq!(attributes["storage"]["status"], "ok", "{health}");
+    let check = |name: &str| {
+        attributes["checks"]
+            .as_array()
+            .and_then(|checks| checks.iter().find(|c| c["name"] == name))
+            .map(|c| c["status"].clone())
+            .unwrap_or_default()
+    };
+    for name in ["root login", "data dir", "http-auth plugin", "maintenance plugin", "proxy"] {
+        assert_eq!(check(name), "ok", "{name}: {health}\n{}", running.log());
+    }
+
+    // doctor, as the service's user with the shipped configuration, while the server runs.
+    let out = real.root(&format!(
+        "runuser -u dokku -- dokku-pro-api doctor --json --config {CONFIG} </dev/null"
+    ));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert!(out.status.success(), "doctor found a blocker: {report:#}");
+    let doctor_check = |name: &str| {
+        report["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).cloned().unwrap()
+    };
+    for name in ["data dir", "data files", "database", "dokku host", "root login", "proxy"] {
+        assert_eq!(doctor_check(name)["status"], "ok", "{name}: {report:#}");
+    }
+    let root = doctor_check("root login");
+    assert!(root["detail"].as_str().unwrap().contains("sudo lets"), "{report:#}");
 
     // Log in with the initial admin password file (owner-only, the service's user).
     let password_path = chroot.join(&DATA_DIR[1..]).join("initial-admin-password");

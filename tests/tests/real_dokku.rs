@@ -18,7 +18,129 @@ async fn serve_over_ssh_reports_the_real_dokku_in_health() {
     assert_eq!(attributes["dokku_version"], "0.38.27");
     assert_eq!(attributes["dokku_host"], "ssh");
     assert_eq!(attributes["status"], "ok");
+    assert_eq!(attributes["storage"]["status"], "ok", "{attributes}");
+    assert_eq!(attributes["host"]["status"], "ok", "{attributes}");
+    // doctor's facts in short, gathered at start over the same connections.
+    let checks = attributes["checks"].as_array().unwrap();
+    let status = |name: &str| {
+        checks.iter().find(|c| c["name"] == name).map(|c| c["status"].clone()).unwrap_or_default()
+    };
+    for name in ["dokku version", "http-auth plugin", "maintenance plugin", "root login", "proxy"] {
+        assert_eq!(status(name), "ok", "{name}: {attributes}");
+    }
+    assert_eq!(status("host clock"), "ok", "the chroot shares this machine's clock: {attributes}");
+    let text = attributes.to_string();
+    assert!(!text.contains("127.0.0.1") && !text.contains("/tmp"), "nothing secret: {text}");
     server.finish().await;
+}
+
+/// Runs `doctor`'s checks on `config` (as the command does) and returns them by name.
+async fn diagnose(
+    config: &dokku_pro_server::config::Config,
+) -> std::collections::BTreeMap<&'static str, dokku_pro_server::doctor::Check> {
+    let report = dokku_pro_server::doctor::diagnose(config, "test").await;
+    report.checks.into_iter().map(|c| (c.name, c)).collect()
+}
+
+fn doctor_config(real: &RealDokku, dir: &std::path::Path) -> dokku_pro_server::config::Config {
+    let mut config =
+        dokku_pro_server::config::Config { data_dir: dir.join("data"), ..Default::default() };
+    real.configure_ssh(&mut config);
+    config
+}
+
+#[tokio::test]
+async fn doctor_over_ssh_checks_the_real_dokku_and_names_what_breaks() {
+    use dokku_pro_server::doctor::Status;
+    const TEST: &str = "doctor_over_ssh_checks_the_real_dokku_and_names_what_breaks";
+    let Some(real) = RealDokku::find(TEST) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let config = doctor_config(&real, dir.path());
+    let checks = diagnose(&config).await;
+    let blockers: Vec<_> = checks.values().filter(|c| c.status == Status::Fail).collect();
+    assert!(blockers.is_empty(), "{blockers:#?}");
+    for name in [
+        "ssh key",
+        "host key",
+        "dokku host",
+        "dokku version",
+        "http-auth plugin",
+        "maintenance plugin",
+        "datastore plugins",
+        "root login",
+        "proxy",
+        "clock",
+        "host clock",
+    ] {
+        assert_eq!(checks[name].status, Status::Ok, "{name}: {:#?}", checks[name]);
+    }
+    assert_eq!(
+        checks["dokku version"].detail,
+        "0.38.27: supported, every JSON form the server uses"
+    );
+    assert_eq!(checks["http-auth plugin"].detail, "http-auth 0.10.0");
+    assert_eq!(checks["maintenance plugin"].detail, "maintenance 0.10.1");
+    assert_eq!(checks["datastore plugins"].detail, "postgres 1.48.0");
+    assert_eq!(checks["root login"].detail, "`root` is root (uid 0)");
+    assert!(!dir.path().join("data").exists(), "doctor changes nothing in the data directory");
+
+    // Another host key for the address: ssh refuses it, and the fix says how to check and record.
+    let known_hosts = dir.path().join("known_hosts");
+    let line = std::fs::read_to_string(&real.known_hosts).unwrap();
+    let other_key = "AAAAC3NzaC1lZDI1NTE5AAAAIERYuvLE9DLBGc1ucsmRVNQy+49e4pzEhlFYJDjBM5XS";
+    let host_spec = line.split_whitespace().next().unwrap();
+    std::fs::write(&known_hosts, format!("{host_spec} ssh-ed25519 {other_key}\n")).unwrap();
+    let mut wrong_key = doctor_config(&real, dir.path());
+    wrong_key.host.ssh.known_hosts = Some(known_hosts.clone());
+    let checks = diagnose(&wrong_key).await;
+    let host_key = &checks["host key"];
+    assert_eq!(host_key.status, Status::Fail, "{checks:#?}");
+    assert!(
+        host_key.detail.contains("REMOTE HOST IDENTIFICATION HAS CHANGED")
+            || host_key.detail.contains("Host key verification failed"),
+        "{host_key:#?}"
+    );
+    assert!(
+        host_key.fix.as_deref().unwrap().contains("ssh-keyscan -p 2223 127.0.0.1"),
+        "{host_key:#?}"
+    );
+
+    // A key Dokku does not know: the login is refused, and the fix is `ssh-keys:add`.
+    let spare = real.identity_file.with_file_name("id_ed25519_second");
+    let mut unknown_key = doctor_config(&real, dir.path());
+    unknown_key.host.ssh.identity_file = Some(spare);
+    let checks = diagnose(&unknown_key).await;
+    let host = &checks["dokku host"];
+    assert_eq!(host.status, Status::Fail, "{checks:#?}");
+    assert!(host.detail.contains("Permission denied"), "{host:#?}");
+    assert!(host.fix.as_deref().unwrap().contains("dokku ssh-keys:add"), "{host:#?}");
+}
+
+#[tokio::test]
+async fn doctor_asks_sudo_whether_a_sudoer_login_may_run_the_root_only_commands() {
+    use dokku_pro_server::doctor::Status;
+    const TEST: &str = "doctor_asks_sudo_whether_a_sudoer_login_may_run_the_root_only_commands";
+    let Some(real) = RealDokku::find(TEST) else { return };
+    let sudoer = Sudoer::create(&real);
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = doctor_config(&real, dir.path());
+    config.host.ssh.root_user = Some(sudoer.user.clone());
+    config.host.ssh.root_sudo = true;
+    // No sudoers rule: sudo wants a password, which -n refuses. A warning (only adding and
+    // removing SSH keys need it), with the rule to install.
+    let checks = diagnose(&config).await;
+    let root = &checks["root login"];
+    assert_eq!(root.status, Status::Warn, "{root:#?}");
+    assert!(root.detail.contains("a password is required"), "{root:#?}");
+    assert!(root.fix.as_deref().unwrap().contains("sudoers rule"), "{root:#?}");
+    // The sudoers rule the package ships, for this user: now sudo -l says yes.
+    sudoer.allow();
+    let checks = diagnose(&config).await;
+    let root = &checks["root login"];
+    assert_eq!(root.status, Status::Ok, "{root:#?}");
+    assert!(root.detail.contains(&sudoer.user), "{root:#?}");
+    // Its shell reads the host's clock too.
+    assert_eq!(checks["host clock"].status, Status::Ok, "{checks:#?}");
 }
 
 /// A login on the Dokku host that is a sudoer, with the sudoers rule the Debian package ships
@@ -30,7 +152,8 @@ struct Sudoer<'a> {
 
 impl<'a> Sudoer<'a> {
     fn create(real: &'a RealDokku) -> Sudoer<'a> {
-        let user = format!("ci-sudo-{}", std::process::id());
+        // Unique per test: tests of this binary run at once, and each removes its user.
+        let user = RealDokku::unique_name("sudo");
         let key = std::fs::read_to_string(format!("{}.pub", real.identity_file.display()))
             .expect("the client key's public half");
         let script = format!(

@@ -4,7 +4,7 @@
 use crate::context::Ctx;
 use crate::output::{CmdResult, Stop};
 use crate::{apps, builder, buildpacks, config, domains, http_auth, maintenance, plugins, ps};
-use crate::{resource, services, ssh_keys};
+use crate::{proxy, resource, services, ssh_keys};
 
 /// An argv split into the dispatcher's global flags, the subcommand and its arguments.
 #[derive(Debug, Default)]
@@ -234,6 +234,7 @@ pub(crate) fn execute(ctx: &mut Ctx, sub: &str, args: &[String]) -> CmdResult {
         "ssh-keys:remove" => ssh_keys::remove(ctx, args),
         "plugin:list" => plugins::list(ctx, args),
         "plugin:installed" => plugins::is_installed(ctx, args),
+        "proxy:report" => proxy::report(ctx, args),
         "sim:deploy" => ps::sim_deploy(ctx, args),
         other => {
             if let Some((plugin, command)) = other.split_once(':')

@@ -133,6 +133,7 @@ mod maintenance;
 mod output;
 mod plugins;
 mod properties;
+mod proxy;
 mod ps;
 mod report;
 mod resource;

@@ -31,6 +31,13 @@ pub trait Executor: Send + Sync {
     /// `local`, `ssh` or `sim`, for health and logs.
     fn kind(&self) -> &'static str;
 
+    /// Runs a shell command line through this login, for `doctor`'s read-only probes of a root
+    /// login (`id -u`, `date +%s`, `sudo -n -l ...`). `None` when the login has no shell: Dokku's
+    /// forced command, the local executor, the simulated host.
+    async fn run_shell(&self, _script: &str) -> Option<Result<Output, HostError>> {
+        None
+    }
+
     /// Releases connections (the SSH control master). Called once at shutdown.
     async fn close(&self) {}
 }

@@ -190,7 +190,8 @@ impl Host {
         HostError::NoRootLogin { command: cmd.to_string(), reason, fix: self.root_fix.clone() }
     }
 
-    /// How many Dokku commands this host has run for operations (health checks not counted).
+    /// How many Dokku commands this host has run for operations, jobs and the setup checks of
+    /// `/health` (a few at start and every 10 minutes); the reachability check is not counted.
     pub fn commands_run(&self) -> u64 {
         self.commands_run.load(Ordering::Relaxed)
     }
@@ -294,6 +295,13 @@ impl Host {
         let ok = matches!(self.executor.run(&DokkuCommand::new("version")).await, Ok(out) if out.success());
         *last = Some((std::time::Instant::now(), ok));
         ok
+    }
+
+    /// Runs a shell command line through the root login (for `doctor`'s read-only probes:
+    /// `id -u`, `date +%s`, `sudo -n -l ...`). `None` when there is no root login with a shell
+    /// (none configured, or a local root command). Never for anything that changes the host.
+    pub(crate) async fn root_shell(&self, script: &str) -> Option<Result<Output, HostError>> {
+        self.root.as_ref()?.run_shell(script).await
     }
 
     /// Closes connections (at shutdown).

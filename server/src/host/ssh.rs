@@ -227,15 +227,19 @@ impl SshExecutor {
     }
 }
 
-#[async_trait]
-impl Executor for SshExecutor {
-    async fn run(&self, cmd: &DokkuCommand) -> Result<Output, HostError> {
-        cmd.validate().map_err(|e| HostError::Unsendable { reason: e.to_string() })?;
-        let remote = self.remote_command(cmd)?;
+impl SshExecutor {
+    /// Runs the remote command string `remote` on the master connection; `label` names it in
+    /// errors (secrets masked).
+    async fn run_remote(
+        &self,
+        remote: String,
+        stdin_data: Option<&[u8]>,
+        label: String,
+    ) -> Result<Output, HostError> {
         self.ensure_master().await?;
         let mut command = Command::new(&self.options.program);
         command.args(["-T", "-o", "ControlMaster=no"]).args(self.common_args());
-        if cmd.stdin_data().is_none() {
+        if stdin_data.is_none() {
             command.arg("-n");
         }
         command
@@ -243,14 +247,14 @@ impl Executor for SshExecutor {
             .arg("--")
             .arg(remote)
             .env("LC_ALL", "C")
-            .stdin(if cmd.stdin_data().is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(if stdin_data.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         let mut child = command
             .spawn()
-            .map_err(|source| HostError::Spawn { command: cmd.to_string(), source })?;
-        if let (Some(data), Some(mut stdin)) = (cmd.stdin_data(), child.stdin.take()) {
+            .map_err(|source| HostError::Spawn { command: label.clone(), source })?;
+        if let (Some(data), Some(mut stdin)) = (stdin_data, child.stdin.take()) {
             let _ = stdin.write_all(data).await;
             drop(stdin);
         }
@@ -258,10 +262,10 @@ impl Executor for SshExecutor {
             .await
         {
             Ok(Ok(out)) => out,
-            Ok(Err(source)) => return Err(HostError::Spawn { command: cmd.to_string(), source }),
+            Ok(Err(source)) => return Err(HostError::Spawn { command: label, source }),
             Err(_) => {
                 return Err(HostError::Timeout {
-                    command: cmd.to_string(),
+                    command: label,
                     after: self.options.command_timeout,
                 });
             }
@@ -274,6 +278,22 @@ impl Executor for SshExecutor {
             return Err(HostError::Transport { detail: ssh_failure_detail(&stderr) });
         }
         Ok(Output { status, stdout: text(out.stdout), stderr })
+    }
+}
+
+#[async_trait]
+impl Executor for SshExecutor {
+    async fn run(&self, cmd: &DokkuCommand) -> Result<Output, HostError> {
+        cmd.validate().map_err(|e| HostError::Unsendable { reason: e.to_string() })?;
+        let remote = self.remote_command(cmd)?;
+        self.run_remote(remote, cmd.stdin_data(), cmd.to_string()).await
+    }
+
+    async fn run_shell(&self, script: &str) -> Option<Result<Output, HostError>> {
+        if self.target.quoting == Quoting::DokkuXargs {
+            return None;
+        }
+        Some(self.run_remote(script.to_string(), None, script.to_string()).await)
     }
 
     fn kind(&self) -> &'static str {

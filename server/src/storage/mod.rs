@@ -124,6 +124,13 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE tokens ADD COLUMN expires_cap INTEGER;
     CREATE INDEX tokens_session ON tokens(session);
     CREATE INDEX tokens_parent_session ON tokens(parent_session);",
+    // 5: the row the health check writes (`Storage::heartbeat`): one row, rewritten.
+    "CREATE TABLE heartbeat (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        -- Unix ms of the last successful health write.
+        at INTEGER NOT NULL
+    );
+    INSERT INTO heartbeat (id, at) VALUES (1, 0);",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -189,6 +196,17 @@ impl Storage {
         .map_err(|e| E::from(StorageError::Task(e)))?
     }
 
+    /// A real, durable write: rewrites the heartbeat row and commits (with `synchronous = FULL`
+    /// the commit reaches the disk). Fails when the database cannot be written: a read-only or
+    /// full file system, a file made immutable, an I/O error. The health check's storage probe.
+    pub async fn heartbeat(&self) -> Result<(), StorageError> {
+        self.call(|c| {
+            c.execute("UPDATE heartbeat SET at = ?1 WHERE id = 1", [now_ms()])?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Runs `f` with the connection on the current thread (for the CLI and start-up).
     pub fn call_blocking<T, E>(
         &self,
@@ -222,6 +240,17 @@ fn restrict_permissions(path: &Path) {
     for p in [path.to_path_buf(), path.with_extension("db-wal"), path.with_extension("db-shm")] {
         let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
     }
+}
+
+/// The schema version this build migrates to.
+pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Seconds since the Unix epoch.

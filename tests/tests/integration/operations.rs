@@ -71,6 +71,47 @@ async fn health_answers_without_credentials() {
         assert_eq!(server.raw("GET", "/@api/health", &[], b"").await.status, 200);
     }
     assert!(server.sim().invocations().len() <= 1, "{:?}", server.sim().invocations());
+    // Storage and host are reported apart; doctor's setup facts come in short.
+    let attributes = &body["data"]["attributes"];
+    assert_eq!(attributes["storage"]["status"], "ok", "{body}");
+    assert_eq!(attributes["host"]["status"], "ok", "{body}");
+    let checks = attributes["checks"].as_array().unwrap();
+    let status = |name: &str| checks.iter().find(|c| c["name"] == name).unwrap()["status"].clone();
+    for name in ["dokku version", "http-auth plugin", "datastore plugins", "root login", "proxy"] {
+        assert_eq!(status(name), "ok", "{name}: {body}");
+    }
+    server.finish().await;
+}
+
+#[tokio::test]
+async fn health_answers_503_naming_the_host_when_dokku_stops_answering() {
+    let server = TestServer::start().await;
+    assert_eq!(server.raw("GET", "/@api/health", &[], b"").await.status, 200);
+    server.sim().inject(dokku_sim::Injection {
+        subcommand: "version".into(),
+        app: None,
+        times: 1000,
+        effect: dokku_sim::Effect::TransportDrop,
+    });
+    // The host's answer is reused for 10 s; then the next probe asks again.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let r = loop {
+        let r = server.raw("GET", "/@api/health", &[], b"").await;
+        if r.status != 200 || std::time::Instant::now() > deadline {
+            break r;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
+    assert_eq!(r.status, 503, "{}", r.text());
+    assert_eq!(r.header("retry-after"), Some("1"));
+    let body = r.json();
+    let errors = body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{body}");
+    assert_eq!(errors[0]["title"], "host: the Dokku host does not answer `dokku version`");
+    let attributes = &body["data"]["attributes"];
+    assert_eq!(attributes["status"], "unavailable");
+    assert_eq!(attributes["host"]["status"], "fail");
+    assert_eq!(attributes["storage"]["status"], "ok", "the storage is reported on its own");
     server.finish().await;
 }
 
@@ -95,6 +136,7 @@ async fn metrics_count_the_dokku_commands_without_credentials() {
     let text = String::from_utf8_lossy(&server.raw("GET", "/@api/metrics", &[], b"").await.body)
         .into_owned();
     assert!(text.contains("dokku_host_up 1"), "{text}");
+    assert!(text.contains("dokku_pro_api_storage_up 1"), "{text}");
     assert!(text.contains("dokku_version=\"0.38.27\""), "{text}");
     server.finish().await;
 }

@@ -76,6 +76,7 @@ impl Default for Options {
                     "getQueueJobOutput".to_string(),
                     "crate::responses::HttpResponseEventStream".to_string(),
                 ),
+                ("getHealth".to_string(), "crate::responses::HttpResponseHealth".to_string()),
                 ("getMetrics".to_string(), "crate::responses::HttpResponsePrometheus".to_string()),
                 ("getDocsPage".to_string(), "crate::responses::HttpResponseOkFile".to_string()),
                 ("getDocsAsset".to_string(), "crate::responses::HttpResponseOkFile".to_string()),
