@@ -2,8 +2,10 @@
 //! app layer works with ([`OpContext`]), and [`op`], the one combinator every authenticated
 //! operation goes through. With `http_entrypoints`, the only module that sees dropshot.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use dokku_pro_api::auth::BearerAuth;
 use dokku_pro_api::error::ApiError;
@@ -11,9 +13,10 @@ use dropshot::RequestContext;
 use serde_json::{Map, Value};
 use slog::Logger;
 
+use crate::audit::{self, AuditLog, Event};
 use crate::auth::{Actor, Authenticator};
 use crate::host::Host;
-use crate::jobs::Jobs;
+use crate::jobs::{JobId, Jobs};
 
 /// Shared by all requests (dropshot's `Context`).
 pub struct ApiContext {
@@ -22,8 +25,21 @@ pub struct ApiContext {
     pub host: Arc<Host>,
     /// The background job queue (the `202` operations enqueue here).
     pub jobs: Arc<Jobs>,
+    /// Where every request that changes something is recorded.
+    pub audit: Arc<AuditLog>,
     /// The served OpenAPI document, rendered once at start.
     pub openapi: Arc<Map<String, Value>>,
+    /// Each operation's success status and path parameters, from the served document (for the
+    /// audit log).
+    operations: HashMap<String, OperationFacts>,
+}
+
+/// What the audit log needs to know of an operation.
+struct OperationFacts {
+    /// Its one `2xx` response code.
+    success: u16,
+    /// Its path's segments below the base path; `Some(name)` is the parameter `{name}`.
+    segments: Vec<Option<String>>,
 }
 
 impl ApiContext {
@@ -32,10 +48,52 @@ impl ApiContext {
         auth: Arc<Authenticator>,
         host: Arc<Host>,
         jobs: Arc<Jobs>,
+        audit: Arc<AuditLog>,
         openapi: Arc<Map<String, Value>>,
     ) -> ApiContext {
-        ApiContext { log, auth, host, jobs, openapi }
+        let operations = operation_facts(&openapi);
+        ApiContext { log, auth, host, jobs, audit, openapi, operations }
     }
+
+    /// The path parameters of a request to `operation` on `path` (the request's, with the base
+    /// path), decoded as the router decodes them.
+    fn path_parameters(&self, operation: &str, path: &str) -> Vec<(String, String)> {
+        let Some(facts) = self.operations.get(operation) else { return Vec::new() };
+        let Some(decoded) = crate::body_shape::route_segments(path) else { return Vec::new() };
+        // The request's segments start with the base path's (`@api`).
+        let skip = decoded.len().saturating_sub(facts.segments.len());
+        facts
+            .segments
+            .iter()
+            .zip(&decoded[skip..])
+            .filter_map(|(name, value)| Some((name.clone()?, value.clone())))
+            .collect()
+    }
+}
+
+/// Every operation's success code and path template, from `openapi`.
+fn operation_facts(openapi: &Map<String, Value>) -> HashMap<String, OperationFacts> {
+    let mut out = HashMap::new();
+    let paths = openapi.get("paths").and_then(Value::as_object);
+    for (path, item) in paths.into_iter().flatten() {
+        for op in item.as_object().into_iter().flat_map(|i| i.values()) {
+            let Some(id) = op["operationId"].as_str() else { continue };
+            let success = op["responses"]
+                .as_object()
+                .into_iter()
+                .flat_map(|r| r.keys())
+                .filter_map(|code| code.parse::<u16>().ok())
+                .find(|code| (200..300).contains(code))
+                .unwrap_or(200);
+            let segments = path
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')).map(str::to_string))
+                .collect();
+            out.insert(id.to_string(), OperationFacts { success, segments });
+        }
+    }
+    out
 }
 
 /// One authenticated operation: who asked, in which request, and what it may use. Every app
@@ -50,18 +108,144 @@ pub struct OpContext {
     pub log: Logger,
     pub host: Arc<Host>,
     pub jobs: Arc<Jobs>,
+    /// The audit log (its listing; recording is [`op`]'s).
+    pub audit: Arc<AuditLog>,
+    /// What the operation tells its audit event beyond what [`op`] knows.
+    notes: Mutex<Notes>,
+}
+
+/// What an operation learns while it runs that its audit event records: the app and object its
+/// body names, the job it queued.
+#[derive(Default)]
+struct Notes {
+    app: Option<String>,
+    resource: Option<String>,
+    job: Option<JobId>,
+}
+
+impl OpContext {
+    fn notes(&self) -> std::sync::MutexGuard<'_, Notes> {
+        self.notes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The request body's `data` (as JSON), for the app and object it names
+    /// ([`audit::body_target`]: naming attributes only, never a value).
+    pub fn note_body(&self, data: &impl serde::Serialize) {
+        let Ok(data) = serde_json::to_value(data) else { return };
+        let (app, resource) = audit::body_target(&self.operation, &data);
+        let mut notes = self.notes();
+        notes.app = notes.app.take().or(app);
+        notes.resource = notes.resource.take().or(resource);
+    }
+
+    /// The object the request names, when its path does not.
+    pub fn note_resource(&self, resource: &str) {
+        let mut notes = self.notes();
+        if notes.resource.is_none() && !resource.is_empty() {
+            notes.resource = Some(audit::clean(resource));
+        }
+    }
+
+    /// The job the request queued or joined.
+    pub fn note_job(&self, id: JobId) {
+        self.notes().job = Some(id);
+    }
+}
+
+/// The audit event of one request to an operation that changes something, filled in as the
+/// request goes and recorded when it ends ([`Pending::end`]). Dropped before that (the handler
+/// panicked), it is recorded with status 500.
+pub struct Pending {
+    audit: Arc<AuditLog>,
+    event: Option<Event>,
+    started: Instant,
+}
+
+/// How a request ended, for its audit event.
+#[derive(Default)]
+pub struct Outcome {
+    pub status: u16,
+    pub user: Option<String>,
+    pub token_id: Option<String>,
+    /// Set only when the path did not name them.
+    pub app: Option<String>,
+    pub resource: Option<String>,
+    pub job: Option<JobId>,
+}
+
+impl Pending {
+    /// Starts the audit event of `rqctx`, or `None` for a request that changes nothing (GET).
+    pub fn begin(rqctx: &RequestContext<Arc<ApiContext>>) -> Option<Pending> {
+        if !audit::is_audited(rqctx.request.method()) {
+            return None;
+        }
+        let operation = &rqctx.endpoint.operation_id;
+        let parameters = rqctx.context().path_parameters(operation, rqctx.request.uri().path());
+        let (app, resource) =
+            audit::path_target(parameters.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        let event = Event {
+            at_ms: crate::jobs::now_ms(),
+            operation: rqctx.endpoint.operation_id.clone(),
+            method: rqctx.request.method().to_string(),
+            app,
+            resource,
+            request_id: rqctx.request_id.clone(),
+            client: Some(client_addr(rqctx).ip().to_string()),
+            ..Event::default()
+        };
+        Some(Pending {
+            audit: rqctx.context().audit.clone(),
+            event: Some(event),
+            started: Instant::now(),
+        })
+    }
+
+    /// Records the event with how the request ended.
+    pub async fn end(mut self, outcome: Outcome) {
+        let Some(mut event) = self.event.take() else { return };
+        event.duration_ms = i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        event.status = outcome.status;
+        event.user = outcome.user.map(|u| audit::clean(&u));
+        event.token_id = outcome.token_id;
+        event.app = event.app.or(outcome.app);
+        event.resource = event.resource.or(outcome.resource);
+        event.job_id = outcome.job.map(|j| j.0);
+        self.audit.record(event).await;
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Some(mut event) = self.event.take() {
+            event.duration_ms =
+                i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+            event.status = 500;
+            self.audit.record_now(event);
+        }
+    }
 }
 
 /// Runs one authenticated operation: checks the bearer credentials, builds the [`OpContext`],
 /// and runs `f` with it. Every operation but `login`, `logout` and the public reads goes through
-/// here, so authentication cannot be forgotten and the app layer never sees dropshot.
+/// here, so authentication cannot be forgotten and the app layer never sees dropshot. A request
+/// that changes something is recorded in the audit log here too, whatever its outcome.
 pub async fn op<T, E: Into<ApiError>>(
     rqctx: &RequestContext<Arc<ApiContext>>,
     auth: BearerAuth,
     f: impl AsyncFnOnce(&OpContext) -> Result<T, E>,
 ) -> Result<T, ApiError> {
     let ctx = rqctx.context();
-    let actor = ctx.auth.authenticate(&auth.0).await?;
+    let pending = Pending::begin(rqctx);
+    let actor = match ctx.auth.authenticate(&auth.0).await {
+        Ok(actor) => actor,
+        Err(e) => {
+            let e = ApiError::from(e);
+            if let Some(pending) = pending {
+                pending.end(Outcome { status: e.status().as_u16(), ..Outcome::default() }).await;
+            }
+            return Err(e);
+        }
+    };
     let operation = rqctx.endpoint.operation_id.clone();
     let log = rqctx.log.new(slog::o!(
         "operation" => operation.clone(),
@@ -74,8 +258,28 @@ pub async fn op<T, E: Into<ApiError>>(
         log,
         host: ctx.host.clone(),
         jobs: ctx.jobs.clone(),
+        audit: ctx.audit.clone(),
+        notes: Mutex::new(Notes::default()),
     };
-    f(&opctx).await.map_err(Into::into)
+    let result = f(&opctx).await.map_err(Into::into);
+    if let Some(pending) = pending {
+        let status = match &result {
+            Ok(_) => ctx.operations.get(&opctx.operation).map_or(200, |o| o.success),
+            Err(e) => e.status().as_u16(),
+        };
+        let notes = std::mem::take(&mut *opctx.notes());
+        pending
+            .end(Outcome {
+                status,
+                user: Some(opctx.actor.user.clone()),
+                token_id: Some(opctx.actor.token_id.clone()),
+                app: notes.app,
+                resource: notes.resource,
+                job: notes.job,
+            })
+            .await;
+    }
+    result
 }
 
 /// The client's address: the peer of the connection the request came on.

@@ -23,6 +23,7 @@
 //! reaches a log line.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod body_shape;
 pub mod config;
@@ -37,6 +38,7 @@ pub mod ids;
 pub mod jobs;
 pub mod logging;
 pub mod metrics;
+pub mod retention;
 pub mod storage;
 
 use std::net::SocketAddr;
@@ -58,6 +60,8 @@ pub struct Server {
     host: Arc<host::Host>,
     sim: Option<Arc<dokku_sim::SimHost>>,
     jobs: Arc<jobs::Jobs>,
+    audit: Arc<audit::AuditLog>,
+    pruner: tokio::task::JoinHandle<()>,
     log: Logger,
 }
 
@@ -80,8 +84,9 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
         .map_err(|e| anyhow::anyhow!("cannot use the Dokku host: {}", error::chain(&e)))?;
     info!(log, "connected to Dokku";
         "host" => connected.host.kind(), "version" => connected.host.version().to_string());
+    let audit = audit::AuditLog::start(storage.clone(), log.new(slog::o!("component" => "audit")));
     let jobs = jobs::Jobs::open(
-        storage,
+        storage.clone(),
         connected.host.clone(),
         config.jobs.settings(),
         log.new(slog::o!("component" => "jobs")),
@@ -98,6 +103,7 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
         authenticator,
         connected.host.clone(),
         jobs.clone(),
+        audit.clone(),
         openapi.clone(),
     ));
     let front_log = log.new(slog::o!("component" => "front"));
@@ -123,6 +129,11 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
     let front = front::FrontDoor::start(listener, service, bodies, settings, front_log);
     // Workers start once everything else did, so a failed start leaves no job half-run.
     jobs.start();
+    let pruner = retention::start(
+        storage,
+        config.retention_settings(),
+        log.new(slog::o!("component" => "retention")),
+    );
     info!(log, "serving the Dokku Pro API"; "url" => format!("http://{local_addr}{}", dokku_pro_api::BASE_PATH));
     Ok(Server {
         initial_admin_password,
@@ -131,6 +142,8 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
         host: connected.host,
         sim: connected.sim,
         jobs,
+        audit,
+        pruner,
         log,
     })
 }
@@ -169,6 +182,11 @@ impl Server {
         &self.jobs
     }
 
+    /// The audit log.
+    pub fn audit(&self) -> &Arc<audit::AuditLog> {
+        &self.audit
+    }
+
     /// Stops accepting connections, closes idle ones, lets requests in progress finish (within
     /// the configured grace period), and waits for handlers still running. Running jobs get
     /// their own bounded wait; waiting ones stay queued for the next start.
@@ -177,6 +195,9 @@ impl Server {
         // Concurrently: job output streams end at once, so they do not hold the front door's
         // grace period; requests in progress may still queue jobs (they stay pending).
         tokio::join!(self.jobs.shutdown(), self.front.shutdown());
+        self.pruner.abort();
+        // Every request has ended: their audit events are all queued.
+        self.audit.shutdown().await;
         info!(self.log, "stopped");
         Ok(())
     }
