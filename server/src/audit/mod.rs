@@ -15,7 +15,8 @@
 //! comes from its path parameters and from a fixed list of naming attributes of its body
 //! ([`body_target`]), never a value; the path of `logout`, which is the token itself, is never
 //! read (its `jti` is recorded instead); user information in a URL (`https://user:pw@host/...`)
-//! is replaced by `<redacted>`. Reads (GET) are not recorded.
+//! and anything shaped like a token are replaced by `<redacted>` ([`clean`]). Reads (GET) are
+//! not recorded.
 //!
 //! # How it is written
 //!
@@ -29,6 +30,7 @@
 //!
 //! A crash loses the events still queued (milliseconds' worth); the request log keeps them.
 
+pub mod cli;
 pub mod store;
 
 use std::sync::{Arc, Mutex};
@@ -256,10 +258,15 @@ pub fn body_target(operation: &str, data: &Value) -> (Option<String>, Option<Str
     (app.map(|a| clean(&a)), resource.map(|r| clean(&r)))
 }
 
-/// Text as the audit log keeps it: control characters replaced, user information in a URL
-/// (`scheme://user:password@host`) redacted, at most [`MAX_FIELD_CHARS`] characters.
+/// Text as the audit log keeps it: user information in a URL (`scheme://user:password@host`)
+/// and anything shaped like one of our tokens (as the log redacts them) replaced by
+/// `<redacted>`, control characters replaced, at most [`MAX_FIELD_CHARS`] characters.
 pub fn clean(text: &str) -> String {
-    let mut text = text.to_string();
+    let mut text = if crate::logging::has_credential(text) {
+        crate::logging::redact_credentials(text)
+    } else {
+        text.to_string()
+    };
     let mut from = 0;
     while let Some(found) = text[from..].find("://") {
         let start = from + found + 3;

@@ -85,6 +85,8 @@ fn clean_redacts_url_credentials_replaces_controls_and_bounds_length() {
     );
     assert_eq!(clean("https://host/x@y"), "https://host/x@y", "an @ in the path is not a login");
     assert_eq!(clean("git@github.com:org/repo"), "git@github.com:org/repo");
+    assert_eq!(clean("a dpr_abcdefghijkl b"), "a <redacted> b", "a refresh token");
+    assert_eq!(clean("eyJhbGciOi.eyJzdWIi.sig"), "<redacted>", "a JWT");
     assert_eq!(clean("a\nb\u{1b}[31m"), "a\u{fffd}b\u{fffd}[31m");
     let long = "é".repeat(1000);
     let cleaned = clean(&long);
