@@ -15,8 +15,10 @@ use slog::Logger;
 
 use crate::audit::{self, AuditLog, Event};
 use crate::auth::{Actor, Authenticator};
+use crate::front::RefusedRequest;
 use crate::host::Host;
 use crate::jobs::{JobId, Jobs};
+use dokku_pro_api::auth::Credentials;
 
 /// Shared by all requests (dropshot's `Context`).
 pub struct ApiContext {
@@ -36,10 +38,30 @@ pub struct ApiContext {
 
 /// What the audit log needs to know of an operation.
 struct OperationFacts {
+    /// Its method, in upper case.
+    method: String,
     /// Its one `2xx` response code.
     success: u16,
-    /// Its path's segments below the base path; `Some(name)` is the parameter `{name}`.
-    segments: Vec<Option<String>>,
+    /// Its path's segments below the base path.
+    segments: Vec<Segment>,
+}
+
+enum Segment {
+    Literal(String),
+    /// `{name}`.
+    Parameter(String),
+}
+
+/// The values of the parameters of `template` in the path segments `values`.
+fn parameters(template: &[Segment], values: &[String]) -> Vec<(String, String)> {
+    template
+        .iter()
+        .zip(values)
+        .filter_map(|(segment, value)| match segment {
+            Segment::Parameter(name) => Some((name.clone(), value.clone())),
+            Segment::Literal(_) => None,
+        })
+        .collect()
 }
 
 impl ApiContext {
@@ -62,12 +84,77 @@ impl ApiContext {
         let Some(decoded) = crate::body_shape::route_segments(path) else { return Vec::new() };
         // The request's segments start with the base path's (`@api`).
         let skip = decoded.len().saturating_sub(facts.segments.len());
-        facts
-            .segments
+        parameters(&facts.segments, &decoded[skip..])
+    }
+}
+
+impl ApiContext {
+    /// The operation `method` on the decoded path `segments` (base path first) routes to, and
+    /// its path parameters; literal segments win over parameters, as in the router.
+    fn route(
+        &self,
+        method: &http::Method,
+        segments: &[String],
+    ) -> Option<(&str, Vec<(String, String)>)> {
+        let base = dokku_pro_api::BASE_PATH.trim_start_matches('/');
+        let (first, rest) = segments.split_first()?;
+        if first != base {
+            return None;
+        }
+        self.operations
             .iter()
-            .zip(&decoded[skip..])
-            .filter_map(|(name, value)| Some((name.clone()?, value.clone())))
-            .collect()
+            .filter(|(_, f)| {
+                f.method == method.as_str()
+                    && f.segments.len() == rest.len()
+                    && f.segments.iter().zip(rest).all(|(s, w)| match s {
+                        Segment::Literal(l) => l == w,
+                        Segment::Parameter(_) => !w.is_empty(),
+                    })
+            })
+            .min_by_key(|(_, f)| {
+                f.segments.iter().filter(|s| matches!(s, Segment::Parameter(_))).count()
+            })
+            .map(|(id, f)| (id.as_str(), parameters(&f.segments, rest)))
+    }
+
+    /// Records a request to an operation that changes something, refused before its handler ran
+    /// (see [`RefusedRequest`]): who sent it as far as its credentials tell (a token's user and
+    /// id when this server signed it, expired or not; a password login's user name), never the
+    /// credentials. A path that is no operation's is not recorded.
+    pub async fn record_refused(&self, refused: RefusedRequest) {
+        let Some((operation, parameters)) = self.route(&refused.method, &refused.segments) else {
+            return;
+        };
+        let (app, resource) =
+            audit::path_target(parameters.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        let credentials = dokku_pro_api::auth::Credentials::parse(
+            refused.authorization.as_ref().map(|v| v.as_bytes()),
+        );
+        let (user, token_id) = match &credentials {
+            Credentials::Bearer(token) => self.auth.identify(token.expose()).unzip(),
+            Credentials::Basic { username, .. } => (Some(audit::clean(username)), None),
+            _ => (None, None),
+        };
+        let at_ms = refused
+            .started
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let event = Event {
+            at_ms,
+            duration_ms: i64::try_from(refused.elapsed.as_millis()).unwrap_or(i64::MAX),
+            user,
+            token_id,
+            operation: operation.to_string(),
+            method: refused.method.to_string(),
+            app,
+            resource,
+            request_id: refused.request_id,
+            status: refused.status,
+            job_id: None,
+            client: Some(refused.peer.ip().to_string()),
+            id: 0,
+        };
+        self.audit.record(event).await;
     }
 }
 
@@ -76,7 +163,7 @@ fn operation_facts(openapi: &Map<String, Value>) -> HashMap<String, OperationFac
     let mut out = HashMap::new();
     let paths = openapi.get("paths").and_then(Value::as_object);
     for (path, item) in paths.into_iter().flatten() {
-        for op in item.as_object().into_iter().flat_map(|i| i.values()) {
+        for (method, op) in item.as_object().into_iter().flatten() {
             let Some(id) = op["operationId"].as_str() else { continue };
             let success = op["responses"]
                 .as_object()
@@ -88,9 +175,13 @@ fn operation_facts(openapi: &Map<String, Value>) -> HashMap<String, OperationFac
             let segments = path
                 .split('/')
                 .filter(|s| !s.is_empty())
-                .map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')).map(str::to_string))
+                .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(name) => Segment::Parameter(name.to_string()),
+                    None => Segment::Literal(s.to_string()),
+                })
                 .collect();
-            out.insert(id.to_string(), OperationFacts { success, segments });
+            let method = method.to_ascii_uppercase();
+            out.insert(id.to_string(), OperationFacts { method, success, segments });
         }
     }
     out
@@ -240,10 +331,15 @@ pub async fn op<T, E: Into<ApiError>>(
         Ok(actor) => actor,
         Err(e) => {
             let e = ApiError::from(e);
-            if let Some(pending) = pending {
-                pending.end(Outcome { status: e.status().as_u16(), ..Outcome::default() }).await;
-            }
-            return Err(e);
+            return Err(match pending {
+                Some(pending) => {
+                    pending
+                        .end(Outcome { status: e.status().as_u16(), ..Outcome::default() })
+                        .await;
+                    e.audited()
+                }
+                None => e,
+            });
         }
     };
     let operation = rqctx.endpoint.operation_id.clone();
@@ -261,7 +357,7 @@ pub async fn op<T, E: Into<ApiError>>(
         audit: ctx.audit.clone(),
         notes: Mutex::new(Notes::default()),
     };
-    let result = f(&opctx).await.map_err(Into::into);
+    let mut result = f(&opctx).await.map_err(Into::into);
     if let Some(pending) = pending {
         let status = match &result {
             Ok(_) => ctx.operations.get(&opctx.operation).map_or(200, |o| o.success),
@@ -278,6 +374,7 @@ pub async fn op<T, E: Into<ApiError>>(
                 job: notes.job,
             })
             .await;
+        result = result.map_err(ApiError::audited);
     }
     result
 }

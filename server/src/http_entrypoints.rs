@@ -222,10 +222,12 @@ impl DokkuProApi for DokkuProApiImpl {
             user = Some(issued_to);
             jti
         });
+        let audited = pending.is_some();
         if let Some(pending) = pending {
             pending.end(Outcome { status, user, token_id, resource, ..Outcome::default() }).await;
         }
-        Ok(HttpResponseCreated(TokenResponse::new(result?)))
+        let token = result.map_err(|e| if audited { e.audited() } else { e })?;
+        Ok(HttpResponseCreated(TokenResponse::new(token)))
     }
 
     async fn logout(
@@ -235,13 +237,14 @@ impl DokkuProApi for DokkuProApiImpl {
         let pending = Pending::begin(&rq);
         let token = path.into_inner().token_id;
         let auth = &rq.context().auth;
-        let result = auth.logout(&token).await.map_err(ApiError::from);
+        let mut result = auth.logout(&token).await.map_err(ApiError::from);
         if let Some(pending) = pending {
             // The path is the token itself: only its user and id are recorded.
             let (user, token_id) = auth.identify(&token).unzip();
             let status = result.as_ref().map_or_else(|e| e.status().as_u16(), |()| 204);
             let resource = token_id.clone();
             pending.end(Outcome { status, user, token_id, resource, ..Outcome::default() }).await;
+            result = result.map_err(ApiError::audited);
         }
         result?;
         Ok(HttpResponseDeleted())

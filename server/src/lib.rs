@@ -120,13 +120,20 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
         default_handler_task_mode: HandlerTaskMode::Detached,
         ..ConfigDropshot::default()
     };
+    let hook: front::AuditHook = {
+        let context = context.clone();
+        Arc::new(move |refused| {
+            let context = context.clone();
+            Box::pin(async move { context.record_refused(refused).await })
+        })
+    };
     let service = ServerBuilder::new(http_entrypoints::api(), context, log.clone())
         .config(dropshot_config)
         .build_service(local_addr)
         .map_err(|e| anyhow::anyhow!("building the HTTP server: {e}"))?;
     let bodies =
         body_shape::BodyShapes::from_openapi(serde_json::Value::Object(openapi.as_ref().clone()));
-    let front = front::FrontDoor::start(listener, service, bodies, settings, front_log);
+    let front = front::FrontDoor::start(listener, service, bodies, settings, Some(hook), front_log);
     // Workers start once everything else did, so a failed start leaves no job half-run.
     jobs.start();
     let pruner = retention::start(

@@ -3,13 +3,16 @@
 //!
 //! # What is recorded
 //!
-//! Every request with the method POST, PUT, PATCH or DELETE that reaches an operation's handler,
-//! whatever its outcome (a refused token, Dokku's refusal, an internal error): when it arrived and
-//! how long it took, the user and the id (`jti`) of the token it carried, the `operationId` and
-//! method, the app and the object it named, the request id, the status it was answered with, the
-//! job it queued, and the client's address. `context::op` records every authenticated operation,
-//! so no handler can forget; `login` and `logout` record themselves (their credentials are not a
-//! bearer token).
+//! Every request with the method POST, PUT, PATCH or DELETE to an operation, whatever its
+//! outcome (a refused token, Dokku's refusal, an internal error): when it arrived and how long it
+//! took, the user and the id (`jti`) of the token it carried, the `operationId` and method, the
+//! app and the object it named, the request id, the status it was answered with, the job it
+//! queued, and the client's address. `context::op` records every authenticated operation, so no
+//! handler can forget; `login` and `logout` record themselves (their credentials are not a bearer
+//! token). Their error responses carry `dokku_pro_api::error::Audited`; a 4xx without it is a
+//! request refused before any handler ran (its body unparsable, of the wrong shape, too large,
+//! late), which the front door hands to `ApiContext::record_refused`. A handler that panics is
+//! recorded with status 500 (`context::Pending`'s `Drop`).
 //!
 //! Never recorded: request bodies, passwords, env values, tokens. The object an operation names
 //! comes from its path parameters and from a fixed list of naming attributes of its body

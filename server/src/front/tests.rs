@@ -139,7 +139,7 @@ async fn start(settings: FrontSettings) -> Running {
         .build_service(addr)
         .unwrap();
     let bodies = BodyShapes::from_openapi(dokku_pro_api::openapi::document());
-    let door = FrontDoor::start(listener, service, bodies, settings, log);
+    let door = FrontDoor::start(listener, service, bodies, settings, None, log);
     Running { addr, door, probe, lines }
 }
 

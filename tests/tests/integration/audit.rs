@@ -162,6 +162,66 @@ async fn failed_mutations_logins_and_logouts_are_recorded_too() {
 }
 
 #[tokio::test]
+async fn changes_refused_before_their_handler_ran_are_recorded_too() {
+    let server = TestServer::start().await;
+    let token = server.token().await;
+    let bearer = format!("Bearer {token}");
+    let send = |method: &'static str, path: &'static str, body: Vec<u8>| {
+        let server = &server;
+        let bearer = bearer.clone();
+        async move {
+            let headers =
+                [("authorization", bearer.as_str()), ("content-type", "application/json")];
+            server.raw(method, path, &headers, &body).await
+        }
+    };
+    // Not JSON (dropshot refuses it), the wrong shape and too large (the front door does).
+    let unparsable = send("POST", "/@api/apps", b"{\"data\":".to_vec()).await;
+    assert_eq!(unparsable.status, 400, "{}", unparsable.text());
+    let shape = br#"{"data":{"attributes":["web","KEY","a secret value"]}}"#.to_vec();
+    let wrong_shape = send("POST", "/@api/envs", shape).await;
+    assert_eq!(wrong_shape.status, 400, "{}", wrong_shape.text());
+    let large = send("POST", "/@api/domains", vec![b' '; 300 * 1024]).await;
+    assert_eq!(large.status, 413, "{}", large.text());
+    let refresh = br#"{"data":{"attributes":{"refresh_token":7}}}"#.to_vec();
+    let basic = format!("Basic {}", base64_encode(b"admin:not the password"));
+    let headers = [("authorization", basic.as_str()), ("content-type", "application/json")];
+    let bad_login = server.raw("POST", "/@api/tokens", &headers, &refresh).await;
+    assert_eq!(bad_login.status, 400, "{}", bad_login.text());
+    // No operation there: nothing to record.
+    assert_eq!(send("POST", "/@api/nowhere", b"{}".to_vec()).await.status, 404);
+    assert_eq!(send("PUT", "/@api/apps", b"{}".to_vec()).await.status, 405);
+
+    let (events, _) = audit(&server, &bearer, "").await;
+    let summary: Vec<Value> = attributes(&events)
+        .iter()
+        .map(|e| {
+            json!([
+                e["operation"],
+                e["method"],
+                e["status"],
+                e["user"],
+                e["token_id"],
+                e["request_id"]
+            ])
+        })
+        .collect();
+    let me = jti(&token);
+    let id = |r: &RawResponse| r.header("x-request-id").unwrap().to_string();
+    assert_eq!(
+        summary,
+        [
+            json!(["login", "POST", 400, "admin", null, id(&bad_login)]),
+            json!(["addDomain", "POST", 413, "admin", me, id(&large)]),
+            json!(["addEnv", "POST", 400, "admin", me, id(&wrong_shape)]),
+            json!(["addApp", "POST", 400, "admin", me, id(&unparsable)]),
+            json!(["login", "POST", 201, "admin", null, events[4]["attributes"]["request_id"]]),
+        ]
+    );
+    server.finish().await;
+}
+
+#[tokio::test]
 async fn reads_are_not_recorded() {
     let server = TestServer::start().await;
     let bearer = server.bearer().await;
