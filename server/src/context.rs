@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use dokku_pro_api::auth::BearerAuth;
+use dokku_pro_api::auth::{BearerAuth, Credentials};
 use dokku_pro_api::error::ApiError;
 use dropshot::RequestContext;
 use serde_json::{Map, Value};
@@ -18,7 +18,6 @@ use crate::auth::{Actor, Authenticator};
 use crate::front::RefusedRequest;
 use crate::host::Host;
 use crate::jobs::{JobId, Jobs};
-use dokku_pro_api::auth::Credentials;
 
 /// Shared by all requests (dropshot's `Context`).
 pub struct ApiContext {
@@ -86,9 +85,7 @@ impl ApiContext {
         let skip = decoded.len().saturating_sub(facts.segments.len());
         parameters(&facts.segments, &decoded[skip..])
     }
-}
 
-impl ApiContext {
     /// The operation `method` on the decoded path `segments` (base path first) routes to, and
     /// its path parameters; literal segments win over parameters, as in the router.
     fn route(
@@ -127,9 +124,7 @@ impl ApiContext {
         };
         let (app, resource) =
             audit::path_target(parameters.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-        let credentials = dokku_pro_api::auth::Credentials::parse(
-            refused.authorization.as_ref().map(|v| v.as_bytes()),
-        );
+        let credentials = Credentials::parse(refused.authorization.as_ref().map(|v| v.as_bytes()));
         let (user, token_id) = match &credentials {
             Credentials::Bearer(token) => self.auth.identify(token.expose()).unzip(),
             Credentials::Basic { username, .. } => (Some(audit::clean(username)), None),
