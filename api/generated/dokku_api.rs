@@ -349,6 +349,125 @@ pub mod models {
             value.parse()
         }
     }
+    ///`AuditEvent`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct AuditEvent {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub attributes: ::std::option::Option<AuditEventAttributes>,
+        ///The event's number (events are numbered in the order they were recorded)
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<AuditEventType>,
+    }
+    ///`AuditEventAttributes`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct AuditEventAttributes {
+        ///The app the request named, when it named one
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub app: ::std::option::Option<::std::string::String>,
+        ///The address of the client that sent it
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub client: ::std::option::Option<::std::string::String>,
+        ///How long the server took to answer it, in milliseconds
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration_ms: ::std::option::Option<i64>,
+        ///The background job the request queued (or joined), when it queued one
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job_id: ::std::option::Option<::std::string::String>,
+        ///The HTTP method
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub method: ::std::option::Option<::std::string::String>,
+        ///The operation's `operationId`
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operation: ::std::option::Option<::std::string::String>,
+        ///The request id (the `x-request-id` response header, also in job records and the server log)
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
+        ///The object the request named or created (an id as its path would carry it, e.g. `node-js-app:GREETING` for an env var, `postgres:db` for a service; for a login, the id of the token it issued), when there is one
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource: ::std::option::Option<::std::string::String>,
+        ///The HTTP status the request was answered with
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i64>,
+        ///When the request arrived (RFC 3339, UTC, milliseconds)
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///The id (`jti`) of the access token the request carried, never the token itself
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub token_id: ::std::option::Option<::std::string::String>,
+        ///The authenticated user; for a failed login, the user name it tried; absent when the request carried no usable credentials
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<::std::string::String>,
+    }
+    ///`AuditEventType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum AuditEventType {
+        #[serde(rename = "auditEvents")]
+        AuditEvents,
+    }
+    impl ::std::fmt::Display for AuditEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::AuditEvents => f.write_str("auditEvents"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AuditEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "auditEvents" => Ok(Self::AuditEvents),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AuditEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AuditEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///`Builder`
     #[derive(
         ::serde::Deserialize,
@@ -1047,6 +1166,35 @@ pub mod models {
     )]
     pub struct GetAppsResponse {
         pub data: ::std::vec::Vec<App>,
+    }
+    ///`GetAuditEventsResponse`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct GetAuditEventsResponse {
+        pub data: ::std::vec::Vec<AuditEvent>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub links: ::std::option::Option<GetAuditEventsResponseLinks>,
+    }
+    ///`GetAuditEventsResponseLinks`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct GetAuditEventsResponseLinks {
+        ///The path of the next page; absent on the last page
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next: ::std::option::Option<::std::string::String>,
     }
     ///`GetBuilderByIdResponse`
     #[derive(
@@ -4646,6 +4794,28 @@ pub mod params {
         #[serde(rename = "Last-Event-ID")]
         pub last_event_id: Option<String>,
     }
+    #[doc = concat!(" Query parameters of `", stringify!(get_audit_events), "`.")]
+    #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
+    pub struct GetAuditEventsQuery {
+        /// Only the events that concern this app
+        #[serde(rename = "app")]
+        pub app: Option<String>,
+        /// Only the events of this user (for a failed login, the user name it tried)
+        #[serde(rename = "user")]
+        pub user: Option<String>,
+        /// Only events at or after this time (RFC 3339, e.g. `2025-01-31T12:00:00Z`, or Unix seconds)
+        #[serde(rename = "since")]
+        pub since: Option<String>,
+        /// Only events before this time (RFC 3339 or Unix seconds)
+        #[serde(rename = "until")]
+        pub until: Option<String>,
+        /// The most events to return, from 1 to 500 (default 50)
+        #[serde(rename = "limit")]
+        pub limit: Option<String>,
+        /// Where the next page starts (opaque; `links.next` carries it)
+        #[serde(rename = "cursor")]
+        pub cursor: Option<String>,
+    }
 }
 /// Typed response headers.
 pub mod headers {
@@ -4672,6 +4842,7 @@ pub mod operation_facts {
 tag_config = {allow_other_tags = false,
 policy = dropshot::EndpointTagPolicy::ExactlyOne,
 tags = {"app" = {description = "crud actions for apps"},
+"audit log" = {description = "the record of every request that asked to change something (who, what, when, and how it ended)"},
 "authentication" = {description = "exchange auth credentials for jwt tokens to use with the api"},
 "builders" = {description = "crud actions for builders"},
 "buildpacks" = {description = "crud actions for buildpacks"},
@@ -5510,4 +5681,21 @@ pub trait DokkuProApi {
         path: dropshot::Path<params::GetQueueJobOutputPath>,
         request_headers: dropshot::Header<params::GetQueueJobOutputHeaders>,
     ) -> Result<crate::responses::HttpResponseEventStream, crate::error::ApiError>;
+    /// List the audit log, newest first
+    ///
+    /// One event per request to an operation that changes something (every POST, PATCH, PUT and DELETE, logins and logouts included), whether it succeeded or failed: when it arrived, who sent it (the user and the id of the token it carried, never the token), the operation, the app and the object it named, its request id, the status it was answered with, and the job it queued. Request bodies, passwords and values are never recorded. Reads are not recorded. Newest first; pages hold `limit` events, and when more exist `links.next` is the path of the next page (an opaque cursor that stays valid while new events arrive). Events older than the configured retention (`[audit] retention_days`) are deleted.
+    ///
+    /// (An extension of ours, described in `spec/extensions.openapi.yaml`.)
+    #[endpoint{method = GET,
+    path = "/@api/audit",
+    operation_id = "getAuditEvents",
+    tags = ["audit log"]}]
+    async fn get_audit_events(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        auth: crate::auth::BearerAuth,
+        query: dropshot::Query<params::GetAuditEventsQuery>,
+    ) -> Result<
+        dropshot::HttpResponseOk<models::GetAuditEventsResponse>,
+        crate::error::ApiError,
+    >;
 }

@@ -51,6 +51,12 @@ pub struct ErrorEnvelope {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ErrorCause(pub String);
 
+/// In the extensions of a response built from an [`ApiError`] that the server's audit log has
+/// already recorded (the handler ran and recorded its request); the front door records the
+/// other refusals of requests that change something.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Audited;
+
 /// An error response: a status and the envelope that carries it.
 #[derive(Clone, Debug)]
 pub struct ApiError {
@@ -59,6 +65,8 @@ pub struct ApiError {
     /// What the server log gets instead of the title (the cause of an internal error, which the
     /// client is not shown).
     internal: Option<String>,
+    /// The request is in the audit log already ([`Audited`]).
+    audited: bool,
 }
 
 impl ApiError {
@@ -74,6 +82,7 @@ impl ApiError {
                 errors: vec![ErrorObject { status: status.as_u16(), title, meta: None }],
             },
             internal: None,
+            audited: false,
         }
     }
 
@@ -89,6 +98,12 @@ impl ApiError {
         for e in &mut self.envelope.errors {
             e.meta = Some(ErrorMeta { retry_after: seconds });
         }
+        self
+    }
+
+    /// Marks the request as recorded in the audit log (its response carries [`Audited`]).
+    pub fn audited(mut self) -> ApiError {
+        self.audited = true;
         self
     }
 
@@ -137,7 +152,11 @@ impl HttpResponseContent for ApiError {
             Some(cause) => cause,
             None => self.title().to_string(),
         };
-        Ok(builder.extension(ErrorCause(cause)).body(body.into())?)
+        let mut builder = builder.extension(ErrorCause(cause));
+        if self.audited {
+            builder = builder.extension(Audited);
+        }
+        Ok(builder.body(body.into())?)
     }
 
     /// The envelope's schema (`ErrorResponse`), as dropshot would give it.
@@ -178,6 +197,15 @@ mod tests {
         let bytes =
             futures::executor::block_on(http_body_util::BodyExt::collect(body)).unwrap().to_bytes();
         (parts, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[test]
+    fn an_audited_error_says_so_in_its_extensions() {
+        let (parts, _) = respond(ApiError::new(400, "bad"));
+        assert!(parts.extensions.get::<Audited>().is_none());
+        let (parts, body) = respond(ApiError::new(400, "bad").audited());
+        assert_eq!(parts.extensions.get::<Audited>(), Some(&Audited));
+        assert_eq!(body, serde_json::json!({"errors":[{"status":400,"title":"bad"}]}));
     }
 
     #[test]

@@ -349,7 +349,7 @@ mod tests {
                 count += 1;
             }
         }
-        assert_eq!(count, 62, "54 seed operations and 8 extensions");
+        assert_eq!(count, 63, "54 seed operations and 9 extensions");
         assert_eq!(doc["servers"], json!([{"url": "/@api"}]));
         assert!(doc["paths"].as_object().unwrap().keys().all(|p| !p.starts_with("/@api")));
     }

@@ -26,6 +26,26 @@ pub struct Config {
     pub auth: AuthConfig,
     pub jobs: JobsConfig,
     pub http: HttpConfig,
+    /// The audit log, and how long it and finished jobs are kept.
+    #[serde(default)]
+    pub audit: AuditConfig,
+}
+
+/// The audit log (`docs/audit.md`) and the one task that deletes old audit events and finished
+/// jobs.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Audit events are deleted this many days after their request; 0 keeps them for good.
+    pub retention_days: u32,
+    /// How often old audit events and finished jobs (`[jobs] retention_days`) are looked for.
+    pub prune_interval_seconds: u64,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig { retention_days: 90, prune_interval_seconds: 3600 }
+    }
 }
 
 /// Client connections: how many at once, and how long each may take to say what it wants.
@@ -73,11 +93,22 @@ pub struct JobsConfig {
     pub backoff_base_ms: u64,
     /// How long a graceful shutdown waits for running jobs; the rest run again at the next start.
     pub shutdown_wait_seconds: u64,
+    /// Completed and failed jobs, with their output, are deleted this many days after they
+    /// ended; 0 keeps them for good. Waiting and running jobs are never deleted. (A missing
+    /// field takes the section's `Default`, as every field here: no field-level
+    /// `#[serde(default)]`, which would take the type's zero instead.)
+    pub retention_days: u32,
 }
 
 impl Default for JobsConfig {
     fn default() -> Self {
-        JobsConfig { workers: 4, retry_limit: 5, backoff_base_ms: 5000, shutdown_wait_seconds: 30 }
+        JobsConfig {
+            workers: 4,
+            retry_limit: 5,
+            backoff_base_ms: 5000,
+            shutdown_wait_seconds: 30,
+            retention_days: 30,
+        }
     }
 }
 
@@ -173,6 +204,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             jobs: JobsConfig::default(),
             http: HttpConfig::default(),
+            audit: AuditConfig::default(),
         }
     }
 }
@@ -596,6 +628,11 @@ impl Config {
                 self.jobs.workers
             )));
         }
+        if self.audit.prune_interval_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "audit.prune_interval_seconds must be positive".into(),
+            ));
+        }
         if self.jobs.backoff_base_ms == 0 {
             return Err(ConfigError::Invalid("jobs.backoff_base_ms must be positive".into()));
         }
@@ -619,6 +656,17 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// What the pruner needs: the retention of audit events and of finished jobs.
+    pub fn retention_settings(&self) -> crate::retention::RetentionSettings {
+        let days =
+            |d: u32| (d > 0).then(|| std::time::Duration::from_secs(u64::from(d) * 24 * 3600));
+        crate::retention::RetentionSettings {
+            audit: days(self.audit.retention_days),
+            jobs: days(self.jobs.retention_days),
+            interval: std::time::Duration::from_secs(self.audit.prune_interval_seconds),
+        }
     }
 
     /// What the front door needs: the `[http]` section, the body limit and the grace period.
@@ -779,6 +827,28 @@ mod tests {
         ] {
             assert!(Config::load(None, bad).unwrap_err().to_string().contains("auth."));
         }
+    }
+
+    #[test]
+    fn retention_comes_from_the_audit_and_jobs_sections() {
+        let p = Path::new("x.toml");
+        let day = std::time::Duration::from_secs(24 * 3600);
+        let defaults = Config::default().retention_settings();
+        assert_eq!(defaults.audit, Some(90 * day));
+        assert_eq!(defaults.jobs, Some(30 * day));
+        assert_eq!(defaults.interval, std::time::Duration::from_secs(3600));
+        let text = "[audit]\nretention_days = 7\nprune_interval_seconds = 60\n\
+                    [jobs]\nretention_days = 0\n";
+        let settings = Config::from_toml(text, p).unwrap().retention_settings();
+        assert_eq!(settings.audit, Some(7 * day));
+        assert_eq!(settings.jobs, None, "0 keeps finished jobs for good");
+        assert_eq!(settings.interval, std::time::Duration::from_secs(60));
+        // A section that leaves them out keeps their defaults, not zero.
+        let config = Config::from_toml("[jobs]\nworkers = 2\n[audit]\n", p).unwrap();
+        assert_eq!(config.retention_settings(), defaults);
+        let config = Config::from_toml("[audit]\nprune_interval_seconds = 0\n", p).unwrap();
+        assert!(config.validate().unwrap_err().to_string().contains("audit."));
+        assert!(Config::from_toml("[audit]\nretention = 3\n", p).is_err(), "a typo is an error");
     }
 
     #[test]

@@ -81,6 +81,7 @@ impl From<AppError> for ApiError {
             AppError::Forbidden(message) => ApiError::new(403, message),
             AppError::Host(host) => ApiError::from(host),
             AppError::Jobs(e) => ApiError::from(e),
+            AppError::Storage(ref source) => ApiError::internal(format!("{e}: {}", chain(source))),
         }
     }
 }

@@ -36,7 +36,11 @@
 //!   become the spec's envelope; a `401` gets `WWW-Authenticate`. `Retry-After` comes with the
 //!   `ApiError` itself;
 //! * every `5xx` is logged once, at error level, with its cause (for an `ApiError`, the
-//!   [`ErrorCause`] in the response's extensions; dropshot logs requests at info level only).
+//!   [`ErrorCause`] in the response's extensions; dropshot logs requests at info level only);
+//! * a request that asks to change something (POST, PUT, PATCH, DELETE) answered with a `4xx`
+//!   that no handler recorded in the audit log (refused here, or by dropshot's extractors) goes
+//!   to the [`AuditHook`] ([`RefusedRequest`]). The front door only passes it on: what an
+//!   operation is, and who sent it, is the server's to decide.
 //!
 //! Shutdown ([`FrontDoor::shutdown`]) stops accepting, closes idle connections at once, lets the
 //! requests in progress finish within the grace period (then cuts them), and waits for the
@@ -119,6 +123,29 @@ const LINGERING_REFUSALS: usize = 64;
 /// dropshot's error bodies are a few hundred bytes; larger ones are passed on unchanged.
 const MAX_RESHAPED_ERROR_BODY: u64 = 64 * 1024;
 
+/// A request to an operation that changes something (POST, PUT, PATCH, DELETE), answered with
+/// a 4xx that no handler recorded in the audit log (the response has no
+/// [`dokku_pro_api::error::Audited`]): refused here (its body too large, late or of the wrong
+/// shape) or by dropshot before the handler ran (a body that does not parse). Handed to the
+/// [`AuditHook`], which records it if the path is an operation's.
+pub struct RefusedRequest {
+    pub method: Method,
+    /// The path's segments as the router decodes them.
+    pub segments: Vec<String>,
+    pub status: u16,
+    /// The `Authorization` header, to tell who sent it (never recorded itself).
+    pub authorization: Option<HeaderValue>,
+    pub request_id: String,
+    pub peer: SocketAddr,
+    /// When the request head arrived.
+    pub started: std::time::SystemTime,
+    pub elapsed: Duration,
+}
+
+/// Records a [`RefusedRequest`] in the audit log (the server gives the front door one).
+pub type AuditHook =
+    Arc<dyn Fn(RefusedRequest) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
 /// The accept loop and its connections. Dropping it stops nothing; call [`FrontDoor::shutdown`].
 pub struct FrontDoor<C: ServerContext> {
     door: Arc<Door>,
@@ -136,6 +163,7 @@ impl<C: ServerContext> FrontDoor<C> {
         service: ServerService<C>,
         bodies: BodyShapes,
         settings: FrontSettings,
+        audit: Option<AuditHook>,
         log: Logger,
     ) -> FrontDoor<C> {
         let mut http = hyper::server::conn::http1::Builder::new();
@@ -145,6 +173,7 @@ impl<C: ServerContext> FrontDoor<C> {
             refusal: refusal_bytes(),
             settings,
             bodies,
+            audit,
             log,
             http,
             connections: Mutex::new(HashMap::new()),
@@ -200,6 +229,8 @@ enum Stop {
 struct Door {
     settings: FrontSettings,
     bodies: BodyShapes,
+    /// Where the refusals of changes that no handler recorded go.
+    audit: Option<AuditHook>,
     log: Logger,
     http: hyper::server::conn::http1::Builder,
     /// The admitted connections that have not been told to close.
@@ -634,6 +665,10 @@ struct RequestFacts {
     /// The path's segments as the router decodes them (`None`: the router refuses it).
     segments: Option<Vec<String>>,
     peer: SocketAddr,
+    /// For a request that asks to change something, who sent it (for its audit event).
+    authorization: Option<HeaderValue>,
+    started: std::time::SystemTime,
+    arrived: Instant,
 }
 
 impl RequestFacts {
@@ -670,6 +705,11 @@ impl Door {
             path: parts.uri.path().to_string(),
             segments: body_shape::route_segments(parts.uri.path()),
             peer,
+            authorization: crate::audit::is_audited(&parts.method)
+                .then(|| parts.headers.get(header::AUTHORIZATION).cloned())
+                .flatten(),
+            started: std::time::SystemTime::now(),
+            arrived: Instant::now(),
         };
         let bytes = match self.read_body(&parts.headers, body).await {
             Ok(bytes) => bytes,
@@ -765,13 +805,38 @@ impl Door {
         response
     }
 
-    /// Puts dropshot's own errors in the envelope, challenges a 401, and logs a 5xx.
+    /// Puts dropshot's own errors in the envelope, challenges a 401, logs a 5xx, and hands a
+    /// change refused before its handler recorded it to the audit log.
     async fn finish(&self, facts: &RequestFacts, response: Response<Body>) -> Response<Body> {
         let status = response.status();
         if !(status.is_client_error() || status.is_server_error()) {
             return response;
         }
         let (mut parts, mut body) = response.into_parts();
+        if status.is_client_error()
+            && let Some(audit) = &self.audit
+            && crate::audit::is_audited(&facts.method)
+            && parts.extensions.get::<dokku_pro_api::error::Audited>().is_none()
+            && let Some(segments) = &facts.segments
+        {
+            let request_id = parts
+                .headers
+                .get(dropshot::HEADER_REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            audit(RefusedRequest {
+                method: facts.method.clone(),
+                segments: segments.clone(),
+                status: status.as_u16(),
+                authorization: facts.authorization.clone(),
+                request_id,
+                peer: facts.peer,
+                started: facts.started,
+                elapsed: facts.arrived.elapsed(),
+            })
+            .await;
+        }
         let cause = match parts.extensions.get::<ErrorCause>() {
             Some(ErrorCause(cause)) => cause.clone(),
             // Not an `ApiError`: one of dropshot's own, in its own shape.

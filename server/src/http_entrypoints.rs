@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use dokku_pro_api::auth::{BasicOrBearerAuth, BearerAuth};
+use dokku_pro_api::auth::{BasicOrBearerAuth, BearerAuth, Credentials};
 use dokku_pro_api::body::{AppPath, OptionalBody, PathParam, RequestData};
 use dokku_pro_api::error::ApiError;
 use dokku_pro_api::headers::ContentLocationHeader;
@@ -26,11 +26,11 @@ use crate::app::queue_jobs::parse_job_id;
 use crate::app::resources::parse_resource_id;
 use crate::app::selectable::{BUILDERS, SCHEDULERS};
 use crate::app::{
-    apps, builders, buildpacks, datastores, domains, envs, formations, http_auth, maintenance,
-    queue_jobs, resources, schedulers, services, ssh_keys,
+    apps, audit, builders, buildpacks, datastores, domains, envs, formations, http_auth,
+    maintenance, queue_jobs, resources, schedulers, services, ssh_keys,
 };
 use crate::auth::LoginRequest;
-use crate::context::{self, ApiContext, OpContext, client_addr};
+use crate::context::{self, ApiContext, OpContext, Outcome, Pending, client_addr};
 use crate::ids::{
     AllowedIp, AppName, BuildpackUrl, DomainName, EnvKey, Fingerprint, HttpAuthUsername, Invalid,
     ProcessType, ServiceId, app_scoped,
@@ -106,26 +106,32 @@ async fn op<T, W: Answer<T>>(
 }
 
 /// Every request body's `data`, unpacked in one place: a body without it is the same 400 for
-/// every operation.
-fn data<B>(body: TypedBody<B>) -> Result<B::Data, Invalid>
+/// every operation. The audit event notes what it names.
+fn data<B>(o: &OpContext, body: TypedBody<B>) -> Result<B::Data, Invalid>
 where
     B: RequestData + schemars::JsonSchema + serde::de::DeserializeOwned + Send + Sync + 'static,
+    B::Data: serde::Serialize,
 {
-    body.into_inner().into_data().ok_or_else(|| {
+    let data = body.into_inner().into_data().ok_or_else(|| {
         Invalid(
             "the body needs `data`: the object to create or change, as \
              {\"data\":{\"type\":…,\"attributes\":{…}}}"
                 .into(),
         )
-    })
+    })?;
+    o.note_body(&data);
+    Ok(data)
 }
 
-/// The services a link or unlink body names (none without a body).
-fn links<B>(body: OptionalBody<B>) -> Vec<models::ServiceLink>
+/// The services a link or unlink body names (none without a body), noted in the audit event.
+fn links<B>(o: &OpContext, body: OptionalBody<B>) -> Vec<models::ServiceLink>
 where
     B: Into<Vec<models::ServiceLink>>,
 {
-    body.into_inner().map(Into::into).unwrap_or_default()
+    let links: Vec<models::ServiceLink> = body.into_inner().map(Into::into).unwrap_or_default();
+    let names: Vec<&str> = links.iter().filter_map(|l| l.id.as_deref()).collect();
+    o.note_resource(&names.join(","));
+    links
 }
 
 /// The one parameter of a path.
@@ -191,9 +197,37 @@ impl DokkuProApi for DokkuProApiImpl {
         auth: BasicOrBearerAuth,
         body: OptionalBody<models::LoginBody>,
     ) -> Result<HttpResponseCreated<TokenResponse>, ApiError> {
-        let request = LoginRequest::from_body(body.into_inner())?;
-        let client = client_addr(&rq).ip();
-        let token = rq.context().auth.login(client, &auth.0, request).await?;
+        let pending = Pending::begin(&rq);
+        let auth_ = &rq.context().auth;
+        // Who asks: the user name tried (Basic), or the bearer token's user and id when this
+        // server signed it.
+        let (mut user, token_id) = match &auth.0 {
+            Credentials::Basic { username, .. } => (Some(username.clone()), None),
+            Credentials::Bearer(token) => match auth_.identify(token.expose()) {
+                Some((user, jti)) => (Some(user), Some(jti)),
+                None => (None, None),
+            },
+            _ => (None, None),
+        };
+        let result = async {
+            let request = LoginRequest::from_body(body.into_inner())?;
+            let client = client_addr(&rq).ip();
+            Ok::<_, ApiError>(auth_.login(client, &auth.0, request).await?)
+        }
+        .await;
+        let (status, issued) = match &result {
+            Ok(token) => (201, token.id.as_deref().and_then(|t| auth_.identify(t))),
+            Err(e) => (e.status().as_u16(), None),
+        };
+        let resource = issued.map(|(issued_to, jti)| {
+            user = Some(issued_to);
+            jti
+        });
+        let audited = pending.is_some();
+        if let Some(pending) = pending {
+            pending.end(Outcome { status, user, token_id, resource, ..Outcome::default() }).await;
+        }
+        let token = result.map_err(|e| if audited { e.audited() } else { e })?;
         Ok(HttpResponseCreated(TokenResponse::new(token)))
     }
 
@@ -201,7 +235,19 @@ impl DokkuProApi for DokkuProApiImpl {
         rq: Rq,
         path: Path<params::LogoutPath>,
     ) -> Result<HttpResponseDeleted, ApiError> {
-        rq.context().auth.logout(&path.into_inner().token_id).await?;
+        let pending = Pending::begin(&rq);
+        let token = path.into_inner().token_id;
+        let auth = &rq.context().auth;
+        let mut result = auth.logout(&token).await.map_err(ApiError::from);
+        if let Some(pending) = pending {
+            // The path is the token itself: only its user and id are recorded.
+            let (user, token_id) = auth.identify(&token).unzip();
+            let status = result.as_ref().map_or_else(|e| e.status().as_u16(), |()| 204);
+            let resource = token_id.clone();
+            pending.end(Outcome { status, user, token_id, resource, ..Outcome::default() }).await;
+            result = result.map_err(ApiError::audited);
+        }
+        result?;
         Ok(HttpResponseDeleted())
     }
 
@@ -227,7 +273,7 @@ impl DokkuProApi for DokkuProApiImpl {
         auth: BearerAuth,
         body: TypedBody<models::AddAppBody>,
     ) -> Result<HttpResponseCreated<models::AddAppResponse>, ApiError> {
-        op(&rq, auth, async |o| apps::add_app(o, data(body)?).await).await
+        op(&rq, auth, async |o| apps::add_app(o, data(o, body)?).await).await
     }
 
     async fn update_app(
@@ -236,7 +282,7 @@ impl DokkuProApi for DokkuProApiImpl {
         path: Path<params::UpdateAppPath>,
         body: TypedBody<models::UpdateAppBody>,
     ) -> Result<HttpResponseOk<models::UpdateAppResponse>, ApiError> {
-        op(&rq, auth, async |o| apps::update_app(o, &app(path)?, data(body)?).await).await
+        op(&rq, auth, async |o| apps::update_app(o, &app(path)?, data(o, body)?).await).await
     }
 
     async fn delete_app(
@@ -282,7 +328,7 @@ impl DokkuProApi for DokkuProApiImpl {
         body: TypedBody<models::UpdateBuilderSettingsBody>,
     ) -> Result<HttpResponseOk<models::UpdateBuilderSettingsResponse>, ApiError> {
         op(&rq, auth, async |o| {
-            builders::update_builder_settings(o, &app(path)?, data(body)?).await
+            builders::update_builder_settings(o, &app(path)?, data(o, body)?).await
         })
         .await
     }
@@ -302,7 +348,7 @@ impl DokkuProApi for DokkuProApiImpl {
         auth: BearerAuth,
         body: TypedBody<models::AddBuildpackBody>,
     ) -> Result<Accepted<models::AddBuildpackResponse>, ApiError> {
-        op(&rq, auth, async |o| buildpacks::add_buildpack(o, data(body)?).await).await
+        op(&rq, auth, async |o| buildpacks::add_buildpack(o, data(o, body)?).await).await
     }
 
     async fn delete_buildpack(
@@ -355,7 +401,7 @@ impl DokkuProApi for DokkuProApiImpl {
         auth: BearerAuth,
         body: TypedBody<models::AddServiceBody>,
     ) -> Result<HttpResponseCreated<models::AddServiceResponse>, ApiError> {
-        op(&rq, auth, async |o| services::add_service(o, data(body)?).await).await
+        op(&rq, auth, async |o| services::add_service(o, data(o, body)?).await).await
     }
 
     async fn delete_service(
@@ -386,7 +432,7 @@ impl DokkuProApi for DokkuProApiImpl {
         path: Path<params::LinkServiceToAppPath>,
         body: OptionalBody<models::LinkServiceToAppBody>,
     ) -> Result<HttpResponseUpdatedNoContent, ApiError> {
-        op(&rq, auth, async |o| services::link_service_to_app(o, &app(path)?, links(body)).await)
+        op(&rq, auth, async |o| services::link_service_to_app(o, &app(path)?, links(o, body)).await)
             .await
     }
 
@@ -397,7 +443,7 @@ impl DokkuProApi for DokkuProApiImpl {
         body: OptionalBody<models::UnlinkServiceFromAppBody>,
     ) -> Result<HttpResponseDeleted, ApiError> {
         op(&rq, auth, async |o| {
-            services::unlink_service_from_app(o, &app(path)?, links(body)).await
+            services::unlink_service_from_app(o, &app(path)?, links(o, body)).await
         })
         .await
     }
@@ -417,7 +463,7 @@ impl DokkuProApi for DokkuProApiImpl {
         auth: BearerAuth,
         body: TypedBody<models::AddDomainBody>,
     ) -> Result<HttpResponseCreated<models::AddDomainResponse>, ApiError> {
-        op(&rq, auth, async |o| domains::add_domain(o, data(body)?).await).await
+        op(&rq, auth, async |o| domains::add_domain(o, data(o, body)?).await).await
     }
 
     async fn delete_domain(
@@ -446,7 +492,7 @@ impl DokkuProApi for DokkuProApiImpl {
         auth: BearerAuth,
         body: TypedBody<models::AddEnvBody>,
     ) -> Result<Accepted<models::AddEnvResponse>, ApiError> {
-        op(&rq, auth, async |o| envs::add_env(o, data(body)?).await).await
+        op(&rq, auth, async |o| envs::add_env(o, data(o, body)?).await).await
     }
 
     async fn delete_env(
@@ -473,7 +519,7 @@ impl DokkuProApi for DokkuProApiImpl {
         auth: BearerAuth,
         body: TypedBody<models::AddFormationBody>,
     ) -> Result<Accepted<models::AddFormationResponse>, ApiError> {
-        op(&rq, auth, async |o| formations::add_formation(o, data(body)?).await).await
+        op(&rq, auth, async |o| formations::add_formation(o, data(o, body)?).await).await
     }
 
     async fn delete_formation(
@@ -504,7 +550,7 @@ impl DokkuProApi for DokkuProApiImpl {
         auth: BearerAuth,
         body: TypedBody<models::AddResourceBody>,
     ) -> Result<Accepted<models::AddResourceResponse>, ApiError> {
-        op(&rq, auth, async |o| resources::add_resource(o, data(body)?).await).await
+        op(&rq, auth, async |o| resources::add_resource(o, data(o, body)?).await).await
     }
 
     async fn delete_resource(
@@ -534,7 +580,7 @@ impl DokkuProApi for DokkuProApiImpl {
         path: Path<params::UpdateHttpAuthsPath>,
         body: TypedBody<models::UpdateHttpAuthsBody>,
     ) -> Result<HttpResponseOk<models::UpdateHttpAuthsResponse>, ApiError> {
-        op(&rq, auth, async |o| http_auth::update_http_auths(o, &app(path)?, data(body)?).await)
+        op(&rq, auth, async |o| http_auth::update_http_auths(o, &app(path)?, data(o, body)?).await)
             .await
     }
 
@@ -551,7 +597,7 @@ impl DokkuProApi for DokkuProApiImpl {
         auth: BearerAuth,
         body: TypedBody<models::AddHttpAuthIpBody>,
     ) -> Result<HttpResponseCreated<models::AddHttpAuthIpResponse>, ApiError> {
-        op(&rq, auth, async |o| http_auth::add_http_auth_ip(o, data(body)?).await).await
+        op(&rq, auth, async |o| http_auth::add_http_auth_ip(o, data(o, body)?).await).await
     }
 
     async fn delete_http_auth_ip(
@@ -578,7 +624,7 @@ impl DokkuProApi for DokkuProApiImpl {
         auth: BearerAuth,
         body: TypedBody<models::AddHttpAuthUserBody>,
     ) -> Result<HttpResponseCreated<models::AddHttpAuthUserResponse>, ApiError> {
-        op(&rq, auth, async |o| http_auth::add_http_auth_user(o, data(body)?).await).await
+        op(&rq, auth, async |o| http_auth::add_http_auth_user(o, data(o, body)?).await).await
     }
 
     async fn update_http_auth_user(
@@ -591,7 +637,7 @@ impl DokkuProApi for DokkuProApiImpl {
             http_auth::update_http_auth_user(
                 o,
                 &scoped(path, "user", HttpAuthUsername::parse)?,
-                data(body)?,
+                data(o, body)?,
             )
             .await
         })
@@ -626,8 +672,10 @@ impl DokkuProApi for DokkuProApiImpl {
         path: Path<params::UpdateMaintenancesPath>,
         body: TypedBody<models::UpdateMaintenancesBody>,
     ) -> Result<HttpResponseOk<models::UpdateMaintenancesResponse>, ApiError> {
-        op(&rq, auth, async |o| maintenance::update_maintenances(o, &app(path)?, data(body)?).await)
-            .await
+        op(&rq, auth, async |o| {
+            maintenance::update_maintenances(o, &app(path)?, data(o, body)?).await
+        })
+        .await
     }
 
     // Queued background jobs.
@@ -686,7 +734,7 @@ impl DokkuProApi for DokkuProApiImpl {
         body: TypedBody<models::UpdateSchedulerSettingsBody>,
     ) -> Result<HttpResponseOk<models::UpdateSchedulerSettingsResponse>, ApiError> {
         op(&rq, auth, async |o| {
-            schedulers::update_scheduler_settings(o, &app(path)?, data(body)?).await
+            schedulers::update_scheduler_settings(o, &app(path)?, data(o, body)?).await
         })
         .await
     }
@@ -716,7 +764,7 @@ impl DokkuProApi for DokkuProApiImpl {
         auth: BearerAuth,
         body: TypedBody<models::AddSshKeyBody>,
     ) -> Result<HttpResponseCreated<models::AddSshKeyResponse>, ApiError> {
-        op(&rq, auth, async |o| ssh_keys::add_ssh_key(o, data(body)?).await).await
+        op(&rq, auth, async |o| ssh_keys::add_ssh_key(o, data(o, body)?).await).await
     }
 
     async fn delete_ssh_key(
@@ -740,6 +788,19 @@ impl DokkuProApi for DokkuProApiImpl {
             .map(|(data, links)| {
                 let links = links.next.is_some().then_some(links);
                 HttpResponseOk(models::GetQueueJobsResponse { data, links })
+            })
+    }
+
+    async fn get_audit_events(
+        rq: Rq,
+        auth: BearerAuth,
+        query: dropshot::Query<params::GetAuditEventsQuery>,
+    ) -> Result<HttpResponseOk<models::GetAuditEventsResponse>, ApiError> {
+        context::op(&rq, auth, async |o| audit::get_audit_events(o, query.into_inner()).await)
+            .await
+            .map(|(data, links)| {
+                let links = links.next.is_some().then_some(links);
+                HttpResponseOk(models::GetAuditEventsResponse { data, links })
             })
     }
 

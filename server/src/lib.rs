@@ -23,6 +23,7 @@
 //! reaches a log line.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod body_shape;
 pub mod config;
@@ -39,6 +40,7 @@ pub mod ids;
 pub mod jobs;
 pub mod logging;
 pub mod metrics;
+pub mod retention;
 pub mod storage;
 
 use std::net::SocketAddr;
@@ -60,6 +62,8 @@ pub struct Server {
     host: Arc<host::Host>,
     sim: Option<Arc<dokku_sim::SimHost>>,
     jobs: Arc<jobs::Jobs>,
+    audit: Arc<audit::AuditLog>,
+    pruner: tokio::task::JoinHandle<()>,
     log: Logger,
 }
 
@@ -89,8 +93,9 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
         log.new(slog::o!("component" => "health")),
     )
     .await;
+    let audit = audit::AuditLog::start(storage.clone(), log.new(slog::o!("component" => "audit")));
     let jobs = jobs::Jobs::open(
-        storage,
+        storage.clone(),
         connected.host.clone(),
         config.jobs.settings(),
         log.new(slog::o!("component" => "jobs")),
@@ -108,6 +113,7 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
         connected.host.clone(),
         jobs.clone(),
         health,
+        audit.clone(),
         openapi.clone(),
     ));
     let front_log = log.new(slog::o!("component" => "front"));
@@ -124,15 +130,27 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
         default_handler_task_mode: HandlerTaskMode::Detached,
         ..ConfigDropshot::default()
     };
+    let hook: front::AuditHook = {
+        let context = context.clone();
+        Arc::new(move |refused| {
+            let context = context.clone();
+            Box::pin(async move { context.record_refused(refused).await })
+        })
+    };
     let service = ServerBuilder::new(http_entrypoints::api(), context, log.clone())
         .config(dropshot_config)
         .build_service(local_addr)
         .map_err(|e| anyhow::anyhow!("building the HTTP server: {e}"))?;
     let bodies =
         body_shape::BodyShapes::from_openapi(serde_json::Value::Object(openapi.as_ref().clone()));
-    let front = front::FrontDoor::start(listener, service, bodies, settings, front_log);
+    let front = front::FrontDoor::start(listener, service, bodies, settings, Some(hook), front_log);
     // Workers start once everything else did, so a failed start leaves no job half-run.
     jobs.start();
+    let pruner = retention::start(
+        storage,
+        config.retention_settings(),
+        log.new(slog::o!("component" => "retention")),
+    );
     info!(log, "serving the Dokku Pro API"; "url" => format!("http://{local_addr}{}", dokku_pro_api::BASE_PATH));
     Ok(Server {
         initial_admin_password,
@@ -141,6 +159,8 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
         host: connected.host,
         sim: connected.sim,
         jobs,
+        audit,
+        pruner,
         log,
     })
 }
@@ -179,6 +199,11 @@ impl Server {
         &self.jobs
     }
 
+    /// The audit log.
+    pub fn audit(&self) -> &Arc<audit::AuditLog> {
+        &self.audit
+    }
+
     /// Stops accepting connections, closes idle ones, lets requests in progress finish (within
     /// the configured grace period), and waits for handlers still running. Running jobs get
     /// their own bounded wait; waiting ones stay queued for the next start.
@@ -187,6 +212,9 @@ impl Server {
         // Concurrently: job output streams end at once, so they do not hold the front door's
         // grace period; requests in progress may still queue jobs (they stay pending).
         tokio::join!(self.jobs.shutdown(), self.front.shutdown());
+        self.pruner.abort();
+        // Every request has ended: their audit events are all queued.
+        self.audit.shutdown().await;
         info!(self.log, "stopped");
         Ok(())
     }

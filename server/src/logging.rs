@@ -95,12 +95,12 @@ fn is_token_char(c: char) -> bool {
 }
 
 /// Whether a value holds something shaped like a JWT or a refresh token.
-fn has_credential(value: &str) -> bool {
+pub(crate) fn has_credential(value: &str) -> bool {
     value.contains("eyJ") || value.contains("dpr_")
 }
 
 /// Replaces every JWT- or refresh-token-shaped run with `<redacted>`.
-fn redact_credentials(value: &str) -> String {
+pub(crate) fn redact_credentials(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     let mut rest = value;
     while let Some(at) = [rest.find("eyJ"), rest.find("dpr_")].into_iter().flatten().min() {

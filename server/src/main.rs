@@ -26,6 +26,37 @@ enum Command {
     Doctor(Box<DoctorArgs>),
     /// Manage the users who may log in.
     User(UserArgs),
+    /// Show the audit log: every request that asked to change something, newest first.
+    Audit(AuditArgs),
+}
+
+#[derive(Args)]
+struct AuditArgs {
+    /// TOML configuration file (for its data_dir).
+    #[arg(long, env = "DOKKU_PRO_API_CONFIG")]
+    config: Option<PathBuf>,
+    /// Directory of the server's state [default: ./dokku-pro-data].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Only the events that concern this app.
+    #[arg(long)]
+    app: Option<String>,
+    /// Only the events of this user (for a failed login, the user name it tried).
+    #[arg(long)]
+    user: Option<String>,
+    /// Only events at or after this time (RFC 3339, e.g. 2025-01-31T12:00:00Z, or Unix seconds).
+    #[arg(long)]
+    since: Option<String>,
+    /// Only events before this time (RFC 3339 or Unix seconds).
+    #[arg(long)]
+    until: Option<String>,
+    /// The most events to show (the newest).
+    #[arg(long, default_value_t = 100)]
+    limit: u32,
+    /// One JSON object per line (the attributes of `GET /@api/audit`, and `id`), instead of a
+    /// table.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -84,6 +115,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => runtime.block_on(serve(*args)).map(|()| ExitCode::SUCCESS),
         Command::Doctor(args) => runtime.block_on(doctor(*args)),
         Command::User(args) => user_command(args).map(|()| ExitCode::SUCCESS),
+        Command::Audit(args) => audit_command(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -181,6 +213,37 @@ fn user_command(args: UserArgs) -> anyhow::Result<()> {
                 println!("{name}");
             }
         }
+    }
+    Ok(())
+}
+
+fn audit_command(args: AuditArgs) -> anyhow::Result<()> {
+    use dokku_pro_server::audit::{self, Filter};
+    let overrides = Overrides { data_dir: args.data_dir, ..Overrides::default() };
+    let config = Config::load(args.config.as_deref(), overrides)?;
+    let db = config.data_dir.join("dokku-pro-api.db");
+    anyhow::ensure!(db.exists(), "no database at {} (is --data-dir right?)", db.display());
+    let time = |name: &str, value: Option<&str>| {
+        value
+            .map(|v| audit::parse_time(v).map_err(|e| anyhow::anyhow!("--{name}: {e}")))
+            .transpose()
+    };
+    anyhow::ensure!(args.limit > 0, "--limit must be at least 1");
+    let filter = Filter {
+        app: args.app,
+        user: args.user,
+        since_ms: time("since", args.since.as_deref())?,
+        until_ms: time("until", args.until.as_deref())?,
+        before_id: None,
+        limit: args.limit,
+    };
+    let storage = dokku_pro_server::storage::Storage::open(&config.data_dir)?;
+    let events = storage.call_blocking(|c| audit::store::list(c, &filter))?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        audit::cli::write_json_lines(&mut out, &events)?;
+    } else {
+        audit::cli::write_table(&mut out, &events)?;
     }
     Ok(())
 }

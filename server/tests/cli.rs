@@ -161,3 +161,141 @@ fn the_first_start_names_the_admin_password_file_and_never_prints_the_password()
     assert!(!printed.contains(password), "the password reached stderr:\n{printed}");
     assert!(printed.contains(&file.display().to_string()), "the file is named:\n{printed}");
 }
+
+/// `dokku-pro-api audit ...` on a data directory.
+fn audit(data_dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(BIN).arg("audit").args(args).arg("--data-dir").arg(data_dir).output().unwrap()
+}
+
+#[test]
+fn the_audit_command_shows_the_log_as_a_table_or_json_lines() {
+    use dokku_pro_server::audit::{Event, store};
+    let dir = tempfile::tempdir().unwrap();
+    let out = audit(dir.path(), &[]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("no database at"), "{}", text(&out.stderr));
+
+    let storage = dokku_pro_server::storage::Storage::open(dir.path()).unwrap();
+    let event =
+        |at_ms: i64, user: Option<&str>, operation: &str, app: Option<&str>, status| Event {
+            at_ms,
+            duration_ms: 3,
+            user: user.map(str::to_string),
+            token_id: user.map(|_| "tok1".to_string()),
+            operation: operation.into(),
+            method: "POST".into(),
+            app: app.map(str::to_string),
+            resource: app.map(|a| format!("{a}:KEY")),
+            request_id: format!("req-{at_ms}"),
+            status,
+            job_id: (status == 202).then_some(7),
+            client: Some("127.0.0.1".into()),
+            ..Event::default()
+        };
+    let events = [
+        event(1_700_000_000_000, Some("admin"), "login", None, 201),
+        event(1_700_000_001_000, Some("admin"), "addEnv", Some("web"), 202),
+        event(1_700_000_002_000, None, "addApp", None, 401),
+        event(1_700_000_003_000, Some("bob"), "addEnv", Some("api"), 404),
+    ];
+    storage.call_blocking(|c| store::insert(c, &events)).unwrap();
+    drop(storage);
+
+    let out = audit(dir.path(), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 5, "{table}");
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "TIME",
+            "USER",
+            "OPERATION",
+            "STATUS",
+            "APP",
+            "RESOURCE",
+            "JOB",
+            "TOKEN",
+            "CLIENT",
+            "REQUEST"
+        ]
+    );
+    let row = |i: usize| lines[i].split_whitespace().collect::<Vec<_>>();
+    assert_eq!(
+        row(1),
+        [
+            "2023-11-14T22:13:23.000Z",
+            "bob",
+            "addEnv",
+            "404",
+            "api",
+            "api:KEY",
+            "-",
+            "tok1",
+            "127.0.0.1",
+            "req-1700000003000"
+        ]
+    );
+    assert_eq!(
+        row(2),
+        [
+            "2023-11-14T22:13:22.000Z",
+            "-",
+            "addApp",
+            "401",
+            "-",
+            "-",
+            "-",
+            "-",
+            "127.0.0.1",
+            "req-1700000002000"
+        ]
+    );
+    assert_eq!(row(3)[6], "7");
+    // Columns line up: every row's second column starts where the header's does.
+    let user_column = lines[0].find("USER").unwrap();
+    assert!(lines[1..].iter().all(|l| l[user_column - 2..user_column] == *"  "));
+
+    let out = audit(dir.path(), &["--app", "web", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: Vec<serde_json::Value> =
+        text(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(
+        json,
+        [serde_json::json!({
+            "id": "2", "time": "2023-11-14T22:13:21.000Z", "duration_ms": 3, "user": "admin",
+            "token_id": "tok1", "operation": "addEnv", "method": "POST", "app": "web",
+            "resource": "web:KEY", "request_id": "req-1700000001000", "status": 202,
+            "job_id": "7", "client": "127.0.0.1",
+        })]
+    );
+
+    let ops = |args: &[&str]| -> Vec<String> {
+        let out = audit(dir.path(), &[args, &["--json"]].concat());
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                format!("{}@{}", v["operation"].as_str().unwrap(), v["id"].as_str().unwrap())
+            })
+            .collect()
+    };
+    assert_eq!(ops(&["--user", "admin"]), ["addEnv@2", "login@1"]);
+    assert_eq!(
+        ops(&["--since", "2023-11-14T22:13:21Z", "--until", "1700000003"]),
+        ["addApp@3", "addEnv@2"]
+    );
+    assert_eq!(ops(&["--limit", "1"]), ["addEnv@4"]);
+    assert_eq!(ops(&["--user", "nobody"]), Vec::<String>::new());
+
+    let out = audit(dir.path(), &["--since", "last tuesday"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--since: \"last tuesday\" is not a time"),
+        "{}",
+        text(&out.stderr)
+    );
+}

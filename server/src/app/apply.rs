@@ -17,7 +17,8 @@ use crate::ids::AppName;
 use crate::jobs::{ApplyAction, Enqueued};
 
 /// Holds `app`'s lock, records the intent of `action`, runs `change`, then queues the job (or
-/// joins a waiting one that carries it). Returns what `change` returned and where the job is.
+/// joins a waiting one that carries it). Returns what `change` returned and where the job is;
+/// the request's audit event records the job, also when the change failed but may have landed.
 pub async fn change_then_apply<T>(
     opctx: &OpContext,
     app: &AppName,
@@ -29,12 +30,15 @@ pub async fn change_then_apply<T>(
     match change(&lock).await {
         Ok(value) => {
             drop(lock);
-            Ok((value, opctx.jobs.commit(intent).await?))
+            let enqueued = opctx.jobs.commit(intent).await?;
+            opctx.note_job(enqueued.id);
+            Ok((value, enqueued))
         }
         Err(e) => {
             drop(lock);
             if may_have_landed(&e) {
-                opctx.jobs.commit(intent).await?;
+                let enqueued = opctx.jobs.commit(intent).await?;
+                opctx.note_job(enqueued.id);
             } else {
                 opctx.jobs.abandon(intent).await?;
             }

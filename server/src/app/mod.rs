@@ -11,6 +11,7 @@
 
 pub mod apply;
 pub mod apps;
+pub mod audit;
 pub mod builders;
 pub mod buildpacks;
 pub mod datastores;
@@ -52,6 +53,9 @@ pub enum AppError {
     /// The job queue refused or failed (`crate::jobs`).
     #[error(transparent)]
     Jobs(#[from] crate::jobs::JobError),
+    /// The server's database failed (reading the audit log).
+    #[error("the database failed")]
+    Storage(#[from] crate::storage::StorageError),
 }
 
 impl From<Invalid> for AppError {

@@ -438,6 +438,12 @@ impl Authenticator {
             })
     }
 
+    /// The user and id (`jti`) of an access token this server signed, expired or revoked ones
+    /// too (for the audit log: who a request came from, not whether it may do anything).
+    pub fn identify(&self, token: &str) -> Option<(String, String)> {
+        self.decode(token, false).ok().map(|claims| (claims.sub, claims.jti))
+    }
+
     /// Authenticates a request to an operation secured by `bearer_auth`.
     pub async fn authenticate(&self, credentials: &Credentials) -> Result<Actor, AuthError> {
         let token = match credentials {

@@ -139,7 +139,7 @@ async fn start(settings: FrontSettings) -> Running {
         .build_service(addr)
         .unwrap();
     let bodies = BodyShapes::from_openapi(dokku_pro_api::openapi::document());
-    let door = FrontDoor::start(listener, service, bodies, settings, log);
+    let door = FrontDoor::start(listener, service, bodies, settings, None, log);
     Running { addr, door, probe, lines }
 }
 
@@ -227,6 +227,9 @@ fn login_challenges_both_schemes() {
         path: path.into(),
         segments: body_shape::route_segments(path),
         peer: "127.0.0.1:1".parse().unwrap(),
+        authorization: None,
+        started: std::time::SystemTime::now(),
+        arrived: Instant::now(),
     };
     assert!(facts("POST", "/@api/tokens").is_login());
     assert!(facts("POST", "/@api/%74okens/").is_login());

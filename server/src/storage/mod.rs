@@ -131,6 +131,31 @@ const MIGRATIONS: &[&str] = &[
         at INTEGER NOT NULL
     );
     INSERT INTO heartbeat (id, at) VALUES (1, 0);",
+    // 6: the audit log (server/src/audit describes what is recorded) and the index the pruning
+    // of finished jobs reads. Times in Unix ms.
+    "CREATE TABLE audit_events (
+        -- AUTOINCREMENT: ids only grow, so a page cursor (an id) never meets a reused one.
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        -- When the request arrived.
+        at INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        -- The authenticated user (for a failed login, the name it tried); NULL without one.
+        user TEXT,
+        -- The `jti` of the access token the request carried (never the token).
+        token_id TEXT,
+        operation TEXT NOT NULL,
+        method TEXT NOT NULL,
+        app TEXT,
+        resource TEXT,
+        request_id TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        job_id INTEGER,
+        client TEXT
+    );
+    CREATE INDEX audit_events_at ON audit_events(at);
+    CREATE INDEX audit_events_app ON audit_events(app, id);
+    CREATE INDEX audit_events_user ON audit_events(user, id);
+    CREATE INDEX jobs_finished ON jobs(finished_at) WHERE finished_at IS NOT NULL;",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -3,6 +3,7 @@
 //! contract by the harness. One test binary, one module per area.
 
 mod apps;
+mod audit;
 mod auth;
 mod builders_schedulers;
 mod docs_page;
