@@ -11,8 +11,8 @@
 //! check, then lets the signal take its default course: the process still dies of SIGBUS (the
 //! exit status and a core dump, where enabled, stay what they were), since after a failed memory
 //! access nothing can safely go on. The handler only does what is async-signal-safe: `write(2)`
-//! of a message prepared at install time and of the fault address, formatted by hand, then
-//! `raise(2)`.
+//! of one line assembled on the stack from a message prepared at install time and the fault
+//! address, formatted by hand, then `raise(2)`.
 //!
 //! Why not avoid the mapping: SQLite keeps the WAL index in heap memory only with
 //! `locking_mode = EXCLUSIVE`, which would lock out every other process, among them
@@ -66,22 +66,38 @@ extern "C" fn on_sigbus(
 ) {
     // SAFETY: only async-signal-safe calls (write, raise) on memory we own or prepared before.
     unsafe {
-        write_all(PREFIX);
         let address = if info.is_null() { 0 } else { (*info).si_addr() as usize };
         let mut digits = [0u8; 16];
         let hex = format_hex(address, &mut digits);
-        write_all(hex);
         let message = MESSAGE.load(Ordering::Acquire);
-        let len = MESSAGE_LEN.load(Ordering::Acquire);
-        if message.is_null() {
-            write_all(b"\n");
+        let rest: &[u8] = if message.is_null() {
+            b"\n"
         } else {
-            write_all(std::slice::from_raw_parts(message, len));
+            std::slice::from_raw_parts(message, MESSAGE_LEN.load(Ordering::Acquire))
+        };
+        // One write(2) for the whole line, which a pipe keeps in one piece (up to PIPE_BUF),
+        // so other threads' log lines cannot land inside it; the leading newline ends a log
+        // line another thread may have been writing.
+        let mut line = [0u8; LINE_MAX];
+        let parts: [&[u8]; 4] = [b"\n", PREFIX, hex, rest];
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len <= line.len() {
+            let mut at = 0;
+            for part in parts {
+                line[at..at + part.len()].copy_from_slice(part);
+                at += part.len();
+            }
+            write_all(&line[..len]);
+        } else {
+            parts.iter().for_each(|part| write_all(part));
         }
         // Blocked while the handler runs: delivered, with the default action, when it returns.
         libc::raise(libc::SIGBUS);
     }
 }
+
+/// The longest line the handler assembles on its (alternate) stack before writing it at once.
+const LINE_MAX: usize = 2048;
 
 /// `value` in lower-case hexadecimal, without leading zeros, into `out`.
 fn format_hex(value: usize, out: &mut [u8; 16]) -> &[u8] {

@@ -99,17 +99,9 @@ pub struct FrontSettings {
 }
 
 impl Default for FrontSettings {
+    /// The settings of the default configuration.
     fn default() -> FrontSettings {
-        FrontSettings {
-            max_connections: 1024,
-            header_read_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(60),
-            body_read_timeout: Duration::from_secs(30),
-            // Longer than any Dokku command a handler runs should take (builds run in jobs).
-            handler_timeout: Duration::from_secs(120),
-            max_body_bytes: 256 * 1024,
-            shutdown_grace: Duration::from_secs(10),
-        }
+        crate::config::Config::default().front_settings()
     }
 }
 

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
-use dokku_pro_server::config::{Config, Overrides};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use dokku_pro_server::config::Config;
 
 #[derive(Parser)]
 #[command(name = "dokku-pro-api", version, about = "A server for the Dokku Pro REST API")]
@@ -83,16 +83,12 @@ enum UserAction {
     List,
 }
 
+/// `serve`'s own flag; the settings' flags are added by [`Config::command`].
 #[derive(Args)]
 struct ServeArgs {
     /// TOML configuration file (flags override it).
     #[arg(long, env = "DOKKU_PRO_API_CONFIG")]
     config: Option<PathBuf>,
-    /// Run against the built-in simulated Dokku host (same as --host-kind sim).
-    #[arg(long)]
-    sim: bool,
-    #[command(flatten)]
-    overrides: Overrides,
 }
 
 #[derive(Args)]
@@ -106,14 +102,27 @@ struct DoctorArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let command = Cli::command()
+        .mut_subcommand("serve", Config::command)
+        .mut_subcommand("doctor", Config::command);
+    let matches = command.get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime starts");
     let result = match cli.command {
-        Command::Serve(args) => runtime.block_on(serve(*args)).map(|()| ExitCode::SUCCESS),
-        Command::Doctor(args) => runtime.block_on(doctor(*args)),
+        Command::Serve(args) => {
+            let flags = matches.subcommand_matches("serve").expect("the serve command's flags");
+            runtime.block_on(serve(*args, flags)).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Doctor(args) => {
+            let flags = matches.subcommand_matches("doctor").expect("the doctor command's flags");
+            runtime.block_on(doctor(*args, flags))
+        }
         Command::User(args) => user_command(args).map(|()| ExitCode::SUCCESS),
         Command::Audit(args) => audit_command(args).map(|()| ExitCode::SUCCESS),
     };
@@ -126,17 +135,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// The configuration `serve` (and `doctor`) runs with: the file, the flags, `--sim`.
-fn load_config(args: &ServeArgs) -> anyhow::Result<Config> {
-    let mut overrides = args.overrides.clone();
-    if args.sim {
-        overrides.host_kind = Some(dokku_pro_server::config::HostKind::Sim);
-    }
-    Ok(Config::load(args.config.as_deref(), overrides)?)
+/// The configuration `serve` (and `doctor`) runs with: the file, then the flags given.
+fn load_config(args: &ServeArgs, flags: &clap::ArgMatches) -> anyhow::Result<Config> {
+    Ok(Config::load(args.config.as_deref(), Some(flags))?)
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let config = load_config(&args)?;
+async fn serve(args: ServeArgs, flags: &clap::ArgMatches) -> anyhow::Result<()> {
+    let config = load_config(&args, flags)?;
     dokku_pro_server::fatal_signals::install(&config.data_dir);
     // Listen for signals before anything announces the server: a supervisor may send SIGTERM as
     // soon as it sees the address.
@@ -164,13 +169,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     server.shutdown().await
 }
 
-async fn doctor(args: DoctorArgs) -> anyhow::Result<ExitCode> {
+async fn doctor(args: DoctorArgs, flags: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     use dokku_pro_server::doctor;
     let source = match &args.serve.config {
         Some(path) => path.display().to_string(),
         None => "no configuration file: the defaults and flags".to_string(),
     };
-    let report = match load_config(&args.serve) {
+    let report = match load_config(&args.serve, flags) {
         Ok(config) => {
             dokku_pro_server::fatal_signals::install(&config.data_dir);
             doctor::diagnose(&config, &source).await
@@ -187,8 +192,10 @@ async fn doctor(args: DoctorArgs) -> anyhow::Result<ExitCode> {
 
 fn user_command(args: UserArgs) -> anyhow::Result<()> {
     use dokku_pro_server::auth::users;
-    let overrides = Overrides { data_dir: args.data_dir, ..Overrides::default() };
-    let config = Config::load(args.config.as_deref(), overrides)?;
+    let mut config = Config::load(args.config.as_deref(), None)?;
+    if let Some(data_dir) = args.data_dir {
+        config.data_dir = data_dir;
+    }
     dokku_pro_server::fatal_signals::install(&config.data_dir);
     dokku_pro_server::create_data_dir(&config.data_dir)?;
     let storage = dokku_pro_server::storage::Storage::open(&config.data_dir)?;
@@ -219,8 +226,10 @@ fn user_command(args: UserArgs) -> anyhow::Result<()> {
 
 fn audit_command(args: AuditArgs) -> anyhow::Result<()> {
     use dokku_pro_server::audit::{self, Filter};
-    let overrides = Overrides { data_dir: args.data_dir, ..Overrides::default() };
-    let config = Config::load(args.config.as_deref(), overrides)?;
+    let mut config = Config::load(args.config.as_deref(), None)?;
+    if let Some(data_dir) = args.data_dir {
+        config.data_dir = data_dir;
+    }
     let db = config.data_dir.join("dokku-pro-api.db");
     anyhow::ensure!(db.exists(), "no database at {} (is --data-dir right?)", db.display());
     let time = |name: &str, value: Option<&str>| {

@@ -157,20 +157,9 @@ pub struct AuthSettings {
 }
 
 impl Default for AuthSettings {
+    /// The settings of the default configuration.
     fn default() -> Self {
-        AuthSettings {
-            access_token_lifetime: Duration::from_secs(3600),
-            refresh_token_lifetime: Duration::from_secs(30 * 24 * 3600),
-            login_failure_limit: 10,
-            login_failure_window: Duration::from_secs(300),
-            login_address_failure_limit: 30,
-            login_name_failure_limit: 100,
-            login_name_slowed_interval: Duration::from_secs(2),
-            login_hash_workers: HashPool::default_workers(),
-            login_hash_queue: 16,
-            token_retention: Duration::from_secs(7 * 24 * 3600),
-            token_prune_interval: Duration::from_secs(3600),
-        }
+        crate::config::Config::default().auth.settings()
     }
 }
 

@@ -164,16 +164,14 @@ pub struct JobSettings {
 }
 
 impl Default for JobSettings {
+    /// The settings of the default configuration.
     fn default() -> Self {
-        JobSettings {
-            workers: 4,
-            retry_limit: 5,
-            backoff_base: Duration::from_secs(5),
-            backoff_max: Duration::from_secs(300),
-            shutdown_wait: Duration::from_secs(30),
-        }
+        crate::config::Config::default().jobs.settings()
     }
 }
+
+/// The longest wait between two retries of a job.
+pub const BACKOFF_MAX: Duration = Duration::from_secs(300);
 
 /// The queue: enqueue, read, cancel and follow jobs; it owns the workers.
 pub struct Jobs {
