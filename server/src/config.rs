@@ -721,15 +721,12 @@ mod tests {
             let line = line.trim_start_matches('#').trim();
             if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
                 section = name.to_string();
-            } else if let Some((key, _)) = line.split_once(" = ") {
-                if !key.contains(' ') {
-                    let path = if section.is_empty() {
-                        key.to_string()
-                    } else {
-                        format!("{section}.{key}")
-                    };
-                    found.insert(path);
-                }
+            } else if let Some((key, _)) = line.split_once(" = ")
+                && !key.contains(' ')
+            {
+                let path =
+                    if section.is_empty() { key.to_string() } else { format!("{section}.{key}") };
+                found.insert(path);
             }
         }
         for (id, _) in settings() {
