@@ -171,8 +171,10 @@ pub fn run(root: &Path, options: &TestOptions) -> Result<()> {
             .env("SCHEMATHESIS_VENV", &venv))?;
         let cases = output
             .lines()
-            .filter_map(|l| l.strip_prefix("schemathesis test cases: "))
-            .map(str::trim)
+            // run.sh prints one `schemathesis test cases (<label> document): <counts>` per run.
+            .filter_map(|l| l.strip_prefix("schemathesis test cases ("))
+            .filter_map(|l| l.split_once("): "))
+            .map(|(label, counts)| format!("{label}: {}", counts.trim()))
             .collect::<Vec<_>>()
             .join(" + ");
         println!("schemathesis step: {} s", started.elapsed().as_secs());
