@@ -166,6 +166,23 @@ impl TestServer {
         std::fs::read_to_string(self.data_dir.path().join("server.log")).unwrap_or_default()
     }
 
+    /// The first log line that satisfies `wanted`, waiting up to 10 s for it: the log drain is
+    /// asynchronous, so a line can reach the file after the response that caused it. Panics with
+    /// the log so far when no line comes.
+    pub async fn wait_for_log_line(&self, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let log = self.log_text();
+            if let Some(line) = log.lines().find(|l| wanted(l)) {
+                return line.to_string();
+            }
+            if std::time::Instant::now() > deadline {
+                panic!("no such log line within 10 s; the log:\n{log}");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Logs in as admin and returns the token response.
     pub async fn login_response(&self, body: Option<serde_json::Value>) -> RawResponse {
         let credentials = format!("admin:{}", self.admin_password);

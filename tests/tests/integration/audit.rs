@@ -419,12 +419,10 @@ async fn a_failed_audit_write_leaves_the_request_alone_and_is_logged() {
     let request_id = r.header("x-request-id").unwrap().to_string();
     // The listing cannot read the table either; it flushes first, so the event was handled.
     assert_eq!(server.api(&bearer, "GET", "/@api/audit", None).await.status, 500);
-    let log = server.log_text();
-    let line = log
-        .lines()
-        .find(|l| l.contains("audit event not recorded") && l.contains(&request_id))
-        .unwrap_or_else(|| panic!("no error line for {request_id}:\n{log}"));
-    let line: Value = serde_json::from_str(line).unwrap();
+    let line = server
+        .wait_for_log_line(|l| l.contains("audit event not recorded") && l.contains(&request_id))
+        .await;
+    let line: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(line["level"], 50, "error level: {line}");
     assert_eq!((&line["operation"], &line["app"]), (&json!("addApp"), &json!("web")), "{line}");
     assert_eq!(line["status"].to_string().trim_matches('"'), "201", "{line}");

@@ -373,6 +373,12 @@ async fn no_secret_reaches_the_log() {
     );
     request(&server, "POST", "/@api/tokens", Some(&wrong), b"").await;
     request(&server, "DELETE", &format!("/@api/tokens/{token}"), None, b"").await;
+    // The drain is asynchronous: read the log once the last request's line is in it.
+    server
+        .wait_for_log_line(|l| {
+            l.contains("request completed") && l.contains("\"method\":\"DELETE\"")
+        })
+        .await;
     let log = server.log_text();
     assert!(
         log.contains("token issued") && log.contains("request completed"),
