@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use slog::Logger;
 
 use crate::audit::{self, AuditLog, Event};
-use crate::auth::{Actor, Authenticator};
+use crate::auth::{Actor, Authenticator, LoginRequest};
 use crate::front::RefusedRequest;
 use crate::host::Host;
 use crate::jobs::{JobId, Jobs};
@@ -372,6 +372,62 @@ pub async fn op<T, E: Into<ApiError>>(
                 job: notes.job,
             })
             .await;
+        result = result.map_err(ApiError::audited);
+    }
+    result
+}
+
+/// `login` (POST /tokens), audited: the user is the name tried (Basic) or the bearer token's
+/// user, the resource the id of the token issued.
+pub async fn login(
+    rq: &RequestContext<Arc<ApiContext>>,
+    credentials: &Credentials,
+    body: Option<dokku_pro_api::models::LoginBody>,
+) -> Result<dokku_pro_api::models::Token, ApiError> {
+    let pending = Pending::begin(rq);
+    let auth_ = &rq.context().auth;
+    // Who asks: the user name tried (Basic), or the bearer token's user and id when this
+    // server signed it.
+    let (mut user, token_id) = match credentials {
+        Credentials::Basic { username, .. } => (Some(username.clone()), None),
+        Credentials::Bearer(token) => match auth_.identify(token.expose()) {
+            Some((user, jti)) => (Some(user), Some(jti)),
+            None => (None, None),
+        },
+        _ => (None, None),
+    };
+    let result = async {
+        let request = LoginRequest::from_body(body)?;
+        let client = client_addr(rq).ip();
+        Ok::<_, ApiError>(auth_.login(client, credentials, request).await?)
+    }
+    .await;
+    let (status, issued) = match &result {
+        Ok(token) => (201, token.id.as_deref().and_then(|t| auth_.identify(t))),
+        Err(e) => (e.status().as_u16(), None),
+    };
+    let resource = issued.map(|(issued_to, jti)| {
+        user = Some(issued_to);
+        jti
+    });
+    let audited = pending.is_some();
+    if let Some(pending) = pending {
+        pending.end(Outcome { status, user, token_id, resource, ..Outcome::default() }).await;
+    }
+    result.map_err(|e| if audited { e.audited() } else { e })
+}
+
+/// `logout` (DELETE /tokens/{token}), audited with the token's user and id, never the token.
+pub async fn logout(rq: &RequestContext<Arc<ApiContext>>, token: String) -> Result<(), ApiError> {
+    let pending = Pending::begin(rq);
+    let auth = &rq.context().auth;
+    let mut result = auth.logout(&token).await.map_err(ApiError::from);
+    if let Some(pending) = pending {
+        // The path is the token itself: only its user and id are recorded.
+        let (user, token_id) = auth.identify(&token).unzip();
+        let status = result.as_ref().map_or_else(|e| e.status().as_u16(), |()| 204);
+        let resource = token_id.clone();
+        pending.end(Outcome { status, user, token_id, resource, ..Outcome::default() }).await;
         result = result.map_err(ApiError::audited);
     }
     result

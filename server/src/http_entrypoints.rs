@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use dokku_pro_api::auth::{BasicOrBearerAuth, BearerAuth, Credentials};
+use dokku_pro_api::auth::{BasicOrBearerAuth, BearerAuth};
 use dokku_pro_api::body::{AppPath, OptionalBody, PathParam, RequestData};
 use dokku_pro_api::error::ApiError;
 use dokku_pro_api::headers::ContentLocationHeader;
@@ -29,8 +29,7 @@ use crate::app::{
     apps, audit, builders, buildpacks, datastores, domains, envs, formations, http_auth,
     maintenance, queue_jobs, resources, schedulers, services, ssh_keys,
 };
-use crate::auth::LoginRequest;
-use crate::context::{self, ApiContext, OpContext, Outcome, Pending, client_addr};
+use crate::context::{self, ApiContext, OpContext};
 use crate::ids::{
     AllowedIp, AppName, BuildpackUrl, DomainName, EnvKey, Fingerprint, HttpAuthUsername, Invalid,
     ProcessType, ServiceId, app_scoped,
@@ -197,37 +196,7 @@ impl DokkuProApi for DokkuProApiImpl {
         auth: BasicOrBearerAuth,
         body: OptionalBody<models::LoginBody>,
     ) -> Result<HttpResponseCreated<TokenResponse>, ApiError> {
-        let pending = Pending::begin(&rq);
-        let auth_ = &rq.context().auth;
-        // Who asks: the user name tried (Basic), or the bearer token's user and id when this
-        // server signed it.
-        let (mut user, token_id) = match &auth.0 {
-            Credentials::Basic { username, .. } => (Some(username.clone()), None),
-            Credentials::Bearer(token) => match auth_.identify(token.expose()) {
-                Some((user, jti)) => (Some(user), Some(jti)),
-                None => (None, None),
-            },
-            _ => (None, None),
-        };
-        let result = async {
-            let request = LoginRequest::from_body(body.into_inner())?;
-            let client = client_addr(&rq).ip();
-            Ok::<_, ApiError>(auth_.login(client, &auth.0, request).await?)
-        }
-        .await;
-        let (status, issued) = match &result {
-            Ok(token) => (201, token.id.as_deref().and_then(|t| auth_.identify(t))),
-            Err(e) => (e.status().as_u16(), None),
-        };
-        let resource = issued.map(|(issued_to, jti)| {
-            user = Some(issued_to);
-            jti
-        });
-        let audited = pending.is_some();
-        if let Some(pending) = pending {
-            pending.end(Outcome { status, user, token_id, resource, ..Outcome::default() }).await;
-        }
-        let token = result.map_err(|e| if audited { e.audited() } else { e })?;
+        let token = context::login(&rq, &auth.0, body.into_inner()).await?;
         Ok(HttpResponseCreated(TokenResponse::new(token)))
     }
 
@@ -235,19 +204,7 @@ impl DokkuProApi for DokkuProApiImpl {
         rq: Rq,
         path: Path<params::LogoutPath>,
     ) -> Result<HttpResponseDeleted, ApiError> {
-        let pending = Pending::begin(&rq);
-        let token = path.into_inner().token_id;
-        let auth = &rq.context().auth;
-        let mut result = auth.logout(&token).await.map_err(ApiError::from);
-        if let Some(pending) = pending {
-            // The path is the token itself: only its user and id are recorded.
-            let (user, token_id) = auth.identify(&token).unzip();
-            let status = result.as_ref().map_or_else(|e| e.status().as_u16(), |()| 204);
-            let resource = token_id.clone();
-            pending.end(Outcome { status, user, token_id, resource, ..Outcome::default() }).await;
-            result = result.map_err(ApiError::audited);
-        }
-        result?;
+        context::logout(&rq, path.into_inner().token_id).await?;
         Ok(HttpResponseDeleted())
     }
 

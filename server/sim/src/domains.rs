@@ -310,6 +310,9 @@ pub(crate) fn clear_global(ctx: &mut Ctx, _args: &[String]) -> CmdResult {
 
 /// `sed "/^$PATTERN$/d"` for a hostname pattern: `.` is any character, `*` repeats the previous
 /// one, everything else is literal.
+///
+/// Kept apart from the server's prediction of the same match (`sed_deletes` in its domains
+/// module) on purpose: the tests compare the two, which one shared function could not.
 fn sed_line_match(pattern: &str, line: &str) -> bool {
     fn matches(p: &[char], s: &[char]) -> bool {
         match p {

@@ -38,17 +38,7 @@ pub async fn get_audit_events(
             })
             .transpose()
     };
-    let limit = match &query.limit {
-        None => DEFAULT_LIMIT,
-        Some(text) => {
-            text.parse::<u32>().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
-                AppError::Invalid(format!(
-                    "invalid limit {}: use a whole number from 1 to {MAX_LIMIT}",
-                    quote(text)
-                ))
-            })?
-        }
-    };
+    let limit = super::page_limit(query.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
     let before_id = match &query.cursor {
         None => None,
         Some(cursor) => Some(audit::parse_cursor(cursor).ok_or_else(|| {

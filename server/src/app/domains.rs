@@ -140,6 +140,10 @@ pub async fn delete_domain(
 /// Whether Dokku's `sed "/^<pattern>$/d"` removes `line`: in a basic regular expression over
 /// the characters a domain can hold, `.` is any character, `x*` repeats `x` (so `.*` is
 /// anything), a leading `*` is literal, and everything else stands for itself.
+///
+/// The simulated host has its own copy (`sed_line_match` in the sim crate) on purpose: the sim
+/// plays Dokku and this predicts it, and the tests compare the two (and the sim with recordings
+/// of the real Dokku), which one shared function could never contradict.
 fn sed_deletes(pattern: &str, line: &str) -> bool {
     fn matches(p: &[char], s: &[char]) -> bool {
         match p {

@@ -76,6 +76,18 @@ pub enum IdRule {
     Create,
 }
 
+/// A page size from a `limit` query parameter: `default` when absent, else a whole number from 1
+/// to `max`.
+pub fn page_limit(text: Option<&str>, default: u32, max: u32) -> Result<u32, AppError> {
+    let Some(text) = text else { return Ok(default) };
+    text.parse::<u32>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+        AppError::Invalid(format!(
+            "invalid limit {}: use a whole number from 1 to {max}",
+            crate::ids::quote(text)
+        ))
+    })
+}
+
 /// The one rule for `data.id`: absent, or the id the rest of the request gives the object.
 pub fn check_data_id(given: Option<&str>, expected: &str, rule: IdRule) -> Result<(), AppError> {
     match given {

@@ -33,17 +33,7 @@ pub async fn get_queue_jobs(
     query: GetQueueJobsQuery,
 ) -> Result<(Vec<QueueJob>, GetQueueJobsResponseLinks), AppError> {
     let app = query.app.as_deref().map(AppName::parse).transpose()?;
-    let limit = match &query.limit {
-        None => DEFAULT_LIMIT,
-        Some(text) => {
-            text.parse::<u32>().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
-                AppError::Invalid(format!(
-                    "invalid limit {}: use a whole number from 1 to {MAX_LIMIT}",
-                    quote(text)
-                ))
-            })?
-        }
-    };
+    let limit = super::page_limit(query.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
     let before = match &query.before {
         None => None,
         Some(text) => Some(positive_id(text).ok_or_else(|| {

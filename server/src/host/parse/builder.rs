@@ -8,7 +8,7 @@ use super::report::parse_report_json;
 pub struct BuilderReport {
     /// The app's own choice (`builder:set <app> selected`).
     pub selected: Option<String>,
-    /// The global choice. Before 0.38.0 this already held defaults (§1).
+    /// The global choice. Before 0.38.0 this already held defaults.
     pub global_selected: Option<String>,
     /// The app value, else the global one; `None` means auto-detection (no built-in default).
     pub computed_selected: Option<String>,

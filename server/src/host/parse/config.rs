@@ -1,4 +1,4 @@
-//! An app's environment, from `config:export`, `config:get` and `config:keys` (§3.6).
+//! An app's environment, from `config:export`, `config:get` and `config:keys`.
 //!
 //! Values are secrets: these parsers check shapes by hand rather than through serde's typed
 //! errors, whose messages can quote the offending value.

@@ -81,16 +81,16 @@ fn strip_prefix(line: &str) -> Option<&str> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KnownFailure {
-    /// ` !     App <app> does not exist` (exit 20; §3.1).
+    /// ` !     App <app> does not exist` (exit 20).
     AppDoesNotExist { app: String },
     /// ` !     Name is already taken` (`apps:create`).
     AppNameTaken,
-    /// ` !     <app> currently has a deploy lock in place. Exiting...` (§3.14): retryable.
+    /// ` !     <app> currently has a deploy lock in place. Exiting...`: retryable.
     DeployLocked { app: String },
-    /// ` !     This command must be run as root` (§2.1): the root transport is needed.
+    /// ` !     This command must be run as root`: the root transport is needed.
     NotRoot,
     /// ` !     You haven't deployed any applications yet`: plugin reports fail with this when
-    /// the host has no apps at all (§9.16).
+    /// the host has no apps at all.
     NoApps,
     /// `` !     `x` is not a dokku command. `` (a plugin is not installed).
     UnknownCommand,

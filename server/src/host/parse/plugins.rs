@@ -4,8 +4,8 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::parse_error::{ParseError, ParseErrorKind};
-use super::report::parse_json_value;
+use super::parse_error::ParseError;
+use super::report::parse_json_list;
 use super::text::{content_lines, is_warning, non_empty};
 
 /// One installed plugin.
@@ -50,18 +50,7 @@ struct PluginJson {
 /// "source_url":"…","committish":"…","branch":"master"}]`. `name` and `enabled` are required;
 /// empty strings are `None`; unknown fields are ignored.
 pub fn parse_plugin_list_json(stdout: &str) -> Result<Vec<Plugin>, ParseError> {
-    let entries: Vec<PluginJson> = match parse_json_value(LIST_JSON, stdout)? {
-        Value::Null => return Ok(Vec::new()),
-        value @ Value::Array(_) => {
-            serde_json::from_value(value).map_err(|err| ParseError::json(LIST_JSON, err))?
-        }
-        _ => {
-            return Err(ParseError::new(
-                LIST_JSON,
-                ParseErrorKind::JsonShape { expected: "an array" },
-            ));
-        }
-    };
+    let entries: Vec<PluginJson> = parse_json_list(LIST_JSON, stdout)?;
     entries
         .into_iter()
         .map(|entry| {

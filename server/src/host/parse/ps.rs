@@ -10,7 +10,7 @@ use super::text::{content_lines, is_header, is_warning, parse_bool_output};
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ProcessScale {
     pub process_type: String,
-    /// Dokku stores an `int32` and does not reject negative counts (§3.7), so neither does this.
+    /// Dokku stores an `int32` and does not reject negative counts, so neither does this.
     pub quantity: i32,
 }
 

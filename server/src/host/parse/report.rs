@@ -190,6 +190,21 @@ pub(crate) fn parse_json_value(what: &'static str, stdout: &str) -> Result<Value
     serde_json::from_str(stdout).map_err(|err| ParseError::json(what, err))
 }
 
+/// A JSON array of `T`, where `null` (what Dokku's listings print when there is nothing) is the
+/// empty list and any other shape is an error.
+pub(crate) fn parse_json_list<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    stdout: &str,
+) -> Result<Vec<T>, ParseError> {
+    match parse_json_value(what, stdout)? {
+        Value::Null => Ok(Vec::new()),
+        value @ Value::Array(_) => {
+            serde_json::from_value(value).map_err(|err| ParseError::json(what, err))
+        }
+        _ => Err(ParseError::new(what, ParseErrorKind::JsonShape { expected: "an array" })),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use super::report::parse_report_json;
 pub struct SchedulerReport {
     /// The app's own choice (`scheduler:set <app> selected`).
     pub selected: Option<String>,
-    /// The global choice: empty from 0.38.0 when unset, `docker-local` before (§1).
+    /// The global choice: empty from 0.38.0 when unset, `docker-local` before.
     pub global_selected: Option<String>,
     /// The app value, else the global one, else `docker-local`.
     pub computed_selected: Option<String>,

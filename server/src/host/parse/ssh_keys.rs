@@ -1,10 +1,9 @@
 //! `ssh-keys:list` (JSON and text) and `ssh-keys:add`.
 
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::parse_error::{ParseError, ParseErrorKind};
-use super::report::parse_json_value;
+use super::parse_error::ParseError;
+use super::report::parse_json_list;
 use super::text::{content_lines, is_warning, non_empty};
 
 /// One authorized key of the `dokku` user.
@@ -40,18 +39,7 @@ const LIST_TEXT: &str = "ssh-keys:list";
 /// shapes cannot be told apart safely). `null` reads as `[]`; empty stdout (an empty
 /// `authorized_keys`, which also exits 1) is [`ParseErrorKind::Empty`].
 pub fn parse_ssh_keys_json(stdout: &str) -> Result<Vec<SshKeyEntry>, ParseError> {
-    let entries: Vec<SshKeyJson> = match parse_json_value(LIST_JSON, stdout)? {
-        Value::Null => return Ok(Vec::new()),
-        value @ Value::Array(_) => {
-            serde_json::from_value(value).map_err(|err| ParseError::json(LIST_JSON, err))?
-        }
-        _ => {
-            return Err(ParseError::new(
-                LIST_JSON,
-                ParseErrorKind::JsonShape { expected: "an array" },
-            ));
-        }
-    };
+    let entries: Vec<SshKeyJson> = parse_json_list(LIST_JSON, stdout)?;
     entries
         .into_iter()
         .map(|entry| {
@@ -151,6 +139,7 @@ fn is_md5_hex(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::host::parse::parse_error::ParseErrorKind;
 
     const ALLOWED: &str = "no-agent-forwarding,no-user-rc,no-X11-forwarding,no-port-forwarding";
     const MD5: &str = "2a:f7:39:1c:63:80:c4:9e:a8:92:ec:e6:94:91:fa:c0";

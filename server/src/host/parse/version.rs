@@ -1,4 +1,4 @@
-//! `dokku version` → [`DokkuVersion`], the key for choosing command forms per host (§10).
+//! `dokku version` → [`DokkuVersion`], the key for choosing command forms per host.
 
 use std::fmt;
 use std::str::FromStr;
