@@ -1134,6 +1134,31 @@ async fn walk_ssh_keys(api: &Api, real: &RealDokku, name: &str) {
     let listed = real.dokku_ok(&["ssh-keys:list"]);
     assert!(listed.contains(&format!("{fingerprint} NAME=\"{name}\"")), "{listed}");
     api.refused(409, "POST", "/@api/sshKeys", Some(body)).await;
+    // sshcommand finds a duplicate name with `grep`, where `.` is any character: the name with
+    // its second character turned into a dot is, for Dokku itself, a duplicate of this key's
+    // (shown with the real command, as root, with another key) ...
+    let dotted = format!("{}.{}", &name[..1], &name[2..]);
+    let other = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "ci-tier-other", "-f"])
+        .arg(dir.path().join("other"))
+        .status()
+        .unwrap();
+    assert!(other.success());
+    let other = std::fs::read_to_string(dir.path().join("other.pub")).unwrap();
+    let out = real.root(&format!("echo '{}' | dokku ssh-keys:add '{dotted}'", other.trim()));
+    assert!(
+        !out.status.success()
+            && [&out.stdout, &out.stderr]
+                .iter()
+                .any(|o| String::from_utf8_lossy(o).contains("Duplicate ssh key name")),
+        "real Dokku took {dotted} for a duplicate of {name}: {out:?}"
+    );
+    // ... so the API refuses it with a 400 that names the key it would clash with, not a 409 for
+    // a name that does not exist.
+    let body = json!({"data": {"type": "sshKeys", "attributes": {"username": dotted, "ssh_key": other.trim()}}});
+    let title = api.refused(400, "POST", "/@api/sshKeys", Some(body)).await;
+    assert!(title.contains(&format!("the key named {name}")), "{title}");
+    assert!(!real.dokku_ok(&["ssh-keys:list"]).contains(&format!("NAME=\"{dotted}\"")));
     // The new key logs in to Dokku.
     let out = real
         .ssh("real-dokku")

@@ -249,3 +249,23 @@ async fn an_empty_host_lists_no_apps_on_every_supported_version() {
         server.finish().await;
     }
 }
+
+#[tokio::test]
+async fn apps_made_with_the_cli_under_dokkus_own_name_rule_are_listed_and_readable() {
+    // Dokku's rule for an existing app is `^[a-z0-9][a-z0-9.-]*$`, with no length limit: an app
+    // made on the host with a name past 63 characters (or with a dot) must not make the
+    // listing unreadable.
+    let server = TestServer::start().await;
+    let client = server.client().await;
+    let long = format!("{}-x", "a".repeat(70));
+    for name in [long.as_str(), "dotted.name"] {
+        server.dokku(&["apps:create", name]);
+    }
+    let listed = client.get_apps().send().await.unwrap();
+    let mut names: Vec<_> = listed.data.iter().map(|a| a.id.clone().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, [long.clone(), "dotted.name".to_string()]);
+    let r = server.api(&server.bearer().await, "GET", &format!("/@api/apps/{long}"), None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    server.finish().await;
+}
