@@ -225,6 +225,9 @@ async fn invalid_input_never_reaches_dokku_and_unknown_apps_are_404() {
         resource_body("web", "limit", "memory", "512 m"),
         resource_body("web", "limit", "memory", "-1"),
         resource_body("web", "limit", "memory", &"9".repeat(33)),
+        // Out of range: more than 12 digits, whatever the unit.
+        resource_body("web", "limit", "memory", "99999999999999999999999g"),
+        resource_body("web", "limit", "memory", "9999999999999m"),
         resource_body("Web", "limit", "memory", "1g"),
         resource_body("", "limit", "memory", "1g"),
         resource_body("--app", "limit", "memory", "1g"),
