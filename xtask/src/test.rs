@@ -92,6 +92,16 @@ const REQUIREMENTS: &[Requirement] = &[
         used_by: "text in Chromium's screenshots",
     },
     Requirement { check: Check::Program("wrk"), package: "wrk", used_by: "cargo xtask bench" },
+    Requirement {
+        check: Check::Program("mkfs.ext4"),
+        package: "e2fsprogs",
+        used_by: "the read-only data directory test (a loop-mounted ext4)",
+    },
+    Requirement {
+        check: Check::Program("nsenter"),
+        package: "util-linux",
+        used_by: "the read-only data directory test (unshare, nsenter, findmnt)",
+    },
 ];
 
 impl Check {
@@ -152,7 +162,7 @@ pub fn run(root: &Path, options: &TestOptions) -> Result<()> {
     let rust = cargo_test(root, &options.cargo_args)?;
     // A loud skip passes in libtest's count; here it is counted as what it is.
     let mut summary = format!(
-        "tests: {} passed, {} failed, {} ignored, {} skipped (no real Dokku)",
+        "tests: {} passed, {} failed, {} ignored, {} skipped",
         rust.passed - rust.skipped as u64,
         rust.failed,
         rust.ignored,
@@ -321,9 +331,9 @@ fn cargo_test(root: &Path, extra: &[String]) -> Result<RustTotals> {
             }
         }
     }
-    // The marker the tests crate's `real_dokku::skip` prints, once per skipped test.
-    let mut skipped: Vec<&str> =
-        output.lines().filter(|l| l.starts_with("SKIPPED (real Dokku)")).collect();
+    // The markers a loud skip prints, once per skipped test: `SKIPPED (real Dokku): ...` from the
+    // tests crate's `real_dokku::skip`, `SKIPPED: ...` from the server's own integration tests.
+    let mut skipped: Vec<&str> = output.lines().filter(|l| l.starts_with("SKIPPED")).collect();
     skipped.sort();
     skipped.dedup();
     Ok(RustTotals { success, passed, failed, ignored, skipped: skipped.len() })
