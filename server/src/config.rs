@@ -90,6 +90,12 @@ pub struct HttpConfig {
     /// A request still running after this gets 504; it runs on to the end.
     #[arg(id = "http.handler_timeout_seconds", long = "handler-timeout-seconds")]
     pub handler_timeout_seconds: u64,
+    /// Addresses of the reverse proxies in front of the server (e.g. 127.0.0.1 for Dokku's nginx
+    /// on this host). A request from one of them comes from the last address of its
+    /// `X-Forwarded-For` that is not a trusted proxy itself, for the login limits and the audit
+    /// log; from any other peer the header is ignored. Empty: the header is never read.
+    #[arg(id = "http.trusted_proxies", long = "trusted-proxies", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for HttpConfig {
@@ -101,6 +107,7 @@ impl Default for HttpConfig {
             body_read_timeout_seconds: 30,
             // Longer than any Dokku command a handler runs should take (builds run in jobs).
             handler_timeout_seconds: 120,
+            trusted_proxies: Vec::new(),
         }
     }
 }

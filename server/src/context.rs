@@ -3,7 +3,7 @@
 //! operation goes through. With `http_entrypoints`, the only module that sees dropshot.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -35,6 +35,8 @@ pub struct ApiContext {
     /// Each operation's success status and path parameters, from the served document (for the
     /// audit log).
     operations: HashMap<String, OperationFacts>,
+    /// Peers whose `X-Forwarded-For` names the client (`[http] trusted_proxies`).
+    trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// What the audit log needs to know of an operation.
@@ -76,7 +78,23 @@ impl ApiContext {
         openapi: Arc<Map<String, Value>>,
     ) -> ApiContext {
         let operations = operation_facts(&openapi);
-        ApiContext { log, auth, host, jobs, health, audit, openapi, operations }
+        ApiContext {
+            log,
+            auth,
+            host,
+            jobs,
+            health,
+            audit,
+            openapi,
+            operations,
+            trusted_proxies: Vec::new(),
+        }
+    }
+
+    /// Takes the client's address from `X-Forwarded-For` on requests from these peers.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> ApiContext {
+        self.trusted_proxies = proxies;
+        self
     }
 
     /// The path parameters of a request to `operation` on `path` (the request's, with the base
@@ -279,7 +297,7 @@ impl Pending {
             app,
             resource,
             request_id: rqctx.request_id.clone(),
-            client: Some(client_addr(rqctx).ip().to_string()),
+            client: Some(client_ip(rqctx).to_string()),
             ..Event::default()
         };
         Some(Pending {
@@ -398,7 +416,7 @@ pub async fn login(
     };
     let result = async {
         let request = LoginRequest::from_body(body)?;
-        let client = client_addr(rq).ip();
+        let client = client_ip(rq);
         Ok::<_, ApiError>(auth_.login(client, credentials, request).await?)
     }
     .await;
@@ -433,7 +451,77 @@ pub async fn logout(rq: &RequestContext<Arc<ApiContext>>, token: String) -> Resu
     result
 }
 
-/// The client's address: the peer of the connection the request came on.
-pub fn client_addr(rqctx: &RequestContext<Arc<ApiContext>>) -> SocketAddr {
-    rqctx.request.remote_addr()
+/// The client's address: the peer of the connection the request came on, unless that peer is a
+/// trusted proxy (see [`forwarded_client`]).
+pub fn client_ip(rqctx: &RequestContext<Arc<ApiContext>>) -> IpAddr {
+    let peer = rqctx.request.remote_addr().ip();
+    let forwarded = rqctx.request.headers().get_all("x-forwarded-for");
+    forwarded_client(
+        peer,
+        &rqctx.context().trusted_proxies,
+        forwarded.iter().filter_map(|v| v.to_str().ok()),
+    )
+}
+
+/// Who sent a request that reached us from `peer` with these `X-Forwarded-For` values. Each
+/// proxy appends the address it got the request from, so only the entries a trusted proxy added
+/// can be believed: walking from the right, the first address that is not a trusted proxy is the
+/// client; anything left of it is the client's own word. A peer that is not trusted, or an entry
+/// that is not an address, ends the walk at the last address that could be believed.
+pub fn forwarded_client<'a>(
+    peer: IpAddr,
+    trusted: &[IpAddr],
+    values: impl Iterator<Item = &'a str>,
+) -> IpAddr {
+    let peer = peer.to_canonical();
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = values.flat_map(|v| v.split(',')).map(str::trim).collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip.to_canonical();
+                if !trusted.contains(&client) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_client;
+    use std::net::IpAddr;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_client_is_the_last_forwarded_address_that_is_not_a_trusted_proxy() {
+        let proxy = ip("127.0.0.1");
+        let trusted = [proxy, ip("10.0.0.2")];
+        let client =
+            |peer, values: &[&str]| forwarded_client(peer, &trusted, values.iter().copied());
+        // No header, or an untrusted peer: the peer.
+        assert_eq!(client(proxy, &[]), proxy);
+        assert_eq!(client(ip("192.0.2.1"), &["203.0.113.5"]), ip("192.0.2.1"));
+        // One hop; two proxies; entries before the client's are its own word.
+        assert_eq!(client(proxy, &["203.0.113.5"]), ip("203.0.113.5"));
+        assert_eq!(client(proxy, &["203.0.113.5, 10.0.0.2"]), ip("203.0.113.5"));
+        assert_eq!(client(proxy, &["1.2.3.4, 203.0.113.5"]), ip("203.0.113.5"));
+        // Several header lines read as one list, in order.
+        assert_eq!(client(proxy, &["1.2.3.4", "203.0.113.5"]), ip("203.0.113.5"));
+        // Garbage ends the walk at the last address that could be believed.
+        assert_eq!(client(proxy, &["not an address"]), proxy);
+        assert_eq!(client(proxy, &["203.0.113.5, unknown, 10.0.0.2"]), ip("10.0.0.2"));
+        // An IPv4-mapped peer is the IPv4 address it maps.
+        assert_eq!(client(ip("::ffff:127.0.0.1"), &["203.0.113.5"]), ip("203.0.113.5"));
+        assert_eq!(client(proxy, &["2001:db8::1"]), ip("2001:db8::1"));
+    }
 }

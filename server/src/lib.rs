@@ -107,15 +107,18 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
         serde_json::Value::Object(map) => Arc::new(map),
         _ => unreachable!("the document is a JSON object"),
     };
-    let context = Arc::new(ApiContext::new(
-        log.clone(),
-        authenticator,
-        connected.host.clone(),
-        jobs.clone(),
-        health,
-        audit.clone(),
-        openapi.clone(),
-    ));
+    let context = Arc::new(
+        ApiContext::new(
+            log.clone(),
+            authenticator,
+            connected.host.clone(),
+            jobs.clone(),
+            health,
+            audit.clone(),
+            openapi.clone(),
+        )
+        .with_trusted_proxies(config.http.trusted_proxies.clone()),
+    );
     let front_log = log.new(slog::o!("component" => "front"));
     let mut settings = config.front_settings();
     settings.max_connections = front::raise_open_file_limit(settings.max_connections, &front_log);

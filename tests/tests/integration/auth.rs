@@ -642,13 +642,24 @@ async fn request_from(
     source: std::net::IpAddr,
     authorization: &str,
 ) -> RawResponse {
+    forwarded_request_from(server, source, None, authorization).await
+}
+
+/// A login from `source`, with an `X-Forwarded-For` header when `forwarded_for` is given.
+async fn forwarded_request_from(
+    server: &TestServer,
+    source: std::net::IpAddr,
+    forwarded_for: Option<&str>,
+    authorization: &str,
+) -> RawResponse {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.bind(std::net::SocketAddr::new(source, 0)).unwrap();
     let mut stream = socket.connect(server.server_addr()).await.unwrap();
+    let forwarded = forwarded_for.map(|f| format!("x-forwarded-for: {f}\r\n")).unwrap_or_default();
     let head = format!(
         "POST /@api/tokens HTTP/1.1\r\nhost: {}\r\nauthorization: {authorization}\r\n\
-         content-length: 0\r\nconnection: close\r\n\r\n",
+         {forwarded}content-length: 0\r\nconnection: close\r\n\r\n",
         server.server_addr()
     );
     stream.write_all(head.as_bytes()).await.unwrap();
@@ -679,5 +690,47 @@ async fn an_attack_on_a_user_name_does_not_lock_out_the_owner_at_another_address
     // ... while the owner, elsewhere, logs in.
     let r = request_from(&server, owner, &basic(server.admin_password())).await;
     assert_eq!(r.status, 201, "the owner is locked out by someone else's failures: {}", r.text());
+    server.finish().await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_limits_key_on_the_forwarded_client() {
+    let proxy: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+    let server = TestServer::start_with(|c| {
+        c.auth.login_failure_limit = 3;
+        c.http.trusted_proxies = vec![proxy];
+    })
+    .await;
+    let basic = |password: &str| {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("admin:{password}"))
+        )
+    };
+    // An attacker behind the proxy, who also forges an address of their own in front.
+    let attacker = Some("198.51.100.66, 203.0.113.9");
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let r = forwarded_request_from(&server, proxy, attacker, &basic("a wrong guess")).await;
+        statuses.push(r.status);
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429]);
+    // The forged entry is the attacker's own word: the limit holds for what the proxy saw.
+    let r = forwarded_request_from(&server, proxy, Some("203.0.113.9"), &basic("x")).await;
+    assert_eq!(r.status, 429, "{}", r.text());
+    // The owner, behind the same proxy, logs in ...
+    let r =
+        forwarded_request_from(&server, proxy, Some("192.0.2.10"), &basic(server.admin_password()))
+            .await;
+    assert_eq!(r.status, 201, "the owner is locked out through the proxy: {}", r.text());
+    // ... and a peer that is not a trusted proxy cannot choose its address with the header.
+    let other: std::net::IpAddr = "127.0.0.2".parse().unwrap();
+    let mut statuses = Vec::new();
+    for n in 0..5 {
+        let claimed = format!("192.0.2.{}", 100 + n);
+        let r = forwarded_request_from(&server, other, Some(&claimed), &basic("nope")).await;
+        statuses.push(r.status);
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429]);
     server.finish().await;
 }
