@@ -38,15 +38,20 @@ enum Command {
     },
     /// Load-test the release server on the simulated host and print the table.
     Bench {
-        /// Concurrent clients.
+        /// Keep-alive connections of the load generator (closed loop, no pipelining).
         #[arg(long, default_value_t = 16)]
-        concurrency: usize,
+        connections: usize,
         /// Seconds each operation is driven.
         #[arg(long, default_value_t = 5)]
         seconds: u64,
         /// Simulated per-command latencies to run at, in milliseconds.
         #[arg(long, value_delimiter = ',', default_values_t = [0u64, 50])]
         latencies_ms: Vec<u64>,
+        /// Also measure the reads over SSH against the real Dokku of this `ssh_config` (its
+        /// `real-dokku` host; the test environment writes /srv/dokku-build/ssh/ssh_config).
+        #[arg(long, value_name = "SSH_CONFIG", num_args = 0..=1,
+              default_missing_value = "/srv/dokku-build/ssh/ssh_config")]
+        real_dokku: Option<PathBuf>,
         /// Also write the table to this Markdown file (e.g. BENCHMARKS.md).
         #[arg(long)]
         write: Option<PathBuf>,
@@ -118,12 +123,13 @@ fn run(cli: Cli) -> Result<()> {
             &test::TestOptions { no_install, schemathesis: !no_schemathesis, cargo_args },
         ),
         Command::Deb { lint } => deb::run(&root, lint).map(|_| ()),
-        Command::Bench { concurrency, seconds, latencies_ms, write } => bench::run(
+        Command::Bench { connections, seconds, latencies_ms, real_dokku, write } => bench::run(
             &root,
             &bench::BenchOptions {
-                concurrency,
+                connections,
                 seconds_per_operation: seconds,
                 latencies_ms,
+                real_dokku,
                 write_markdown: write,
             },
         ),
