@@ -118,6 +118,16 @@ impl<E: ServerSentEvent> hyper::body::Body for EventStream<E> {
     }
 }
 
+/// A `200` whose body dropshot has no schema for; the served document describes it.
+fn undescribed_ok(description: &str) -> ApiEndpointResponse {
+    ApiEndpointResponse {
+        schema: None,
+        headers: Vec::new(),
+        success: Some(StatusCode::OK),
+        description: Some(description.to_string()),
+    }
+}
+
 impl dropshot::HttpResponse for HttpResponseEventStream {
     fn to_result(self) -> Result<http::Response<dropshot::Body>, HttpError> {
         http::Response::builder()
@@ -131,12 +141,7 @@ impl dropshot::HttpResponse for HttpResponseEventStream {
     }
 
     fn response_metadata() -> ApiEndpointResponse {
-        ApiEndpointResponse {
-            schema: None,
-            headers: Vec::new(),
-            success: Some(StatusCode::OK),
-            description: Some("a stream of Server-Sent Events".to_string()),
-        }
+        undescribed_ok("a stream of Server-Sent Events")
     }
 
     fn status_code(&self) -> StatusCode {
@@ -157,12 +162,7 @@ impl dropshot::HttpResponse for HttpResponsePrometheus {
     }
 
     fn response_metadata() -> ApiEndpointResponse {
-        ApiEndpointResponse {
-            schema: None,
-            headers: Vec::new(),
-            success: Some(StatusCode::OK),
-            description: Some("Prometheus text exposition format 0.0.4".to_string()),
-        }
+        undescribed_ok("Prometheus text exposition format 0.0.4")
     }
 
     fn status_code(&self) -> StatusCode {
@@ -187,12 +187,7 @@ impl dropshot::HttpResponse for HttpResponseOkFile {
     }
 
     fn response_metadata() -> ApiEndpointResponse {
-        ApiEndpointResponse {
-            schema: None,
-            headers: Vec::new(),
-            success: Some(StatusCode::OK),
-            description: Some("a file".to_string()),
-        }
+        undescribed_ok("a file")
     }
 
     fn status_code(&self) -> StatusCode {

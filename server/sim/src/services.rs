@@ -389,17 +389,28 @@ fn app_arg(ctx: &Ctx, positional: &[String], index: usize) -> Option<String> {
     positional.get(index).cloned().filter(|a| !a.is_empty()).or_else(|| ctx.app_flag.clone())
 }
 
-fn link(ctx: &mut Ctx, ds: &Datastore, args: &[String]) -> CmdResult {
-    let (positional, values, switches) = parse_options(args);
+/// The service and the app of `link` and `unlink` (`<service> [<app>]`), both checked as the
+/// plugin checks them, in its order.
+fn service_and_app(
+    ctx: &mut Ctx,
+    ds: &Datastore,
+    positional: &[String],
+) -> Result<(String, String), Stop> {
     let svc = positional.first().cloned().unwrap_or_default();
     if svc.is_empty() {
         return Err(ctx.out.fail("Please specify a valid name for the service"));
     }
-    let Some(app) = app_arg(ctx, &positional, 1) else {
+    let Some(app) = app_arg(ctx, positional, 1) else {
         return Err(ctx.out.fail(MSG_NO_APP));
     };
     let app = ctx.verify_app(Some(&app))?;
     let svc = verify_service(ctx, ds, Some(&svc))?;
+    Ok((svc, app))
+}
+
+fn link(ctx: &mut Ctx, ds: &Datastore, args: &[String]) -> CmdResult {
+    let (positional, values, switches) = parse_options(args);
+    let (svc, app) = service_and_app(ctx, ds, &positional)?;
     let Some(service) = service(ctx, ds, &svc).cloned() else { return Ok(()) };
     if let Some(alias) = service.links.get(&app) {
         return Err(ctx.out.fail(&format!("Already linked as {alias}_URL")));
@@ -444,15 +455,7 @@ fn link(ctx: &mut Ctx, ds: &Datastore, args: &[String]) -> CmdResult {
 
 fn unlink(ctx: &mut Ctx, ds: &Datastore, args: &[String]) -> CmdResult {
     let (positional, _, switches) = parse_options(args);
-    let svc = positional.first().cloned().unwrap_or_default();
-    if svc.is_empty() {
-        return Err(ctx.out.fail("Please specify a valid name for the service"));
-    }
-    let Some(app) = app_arg(ctx, &positional, 1) else {
-        return Err(ctx.out.fail(MSG_NO_APP));
-    };
-    let app = ctx.verify_app(Some(&app))?;
-    let svc = verify_service(ctx, ds, Some(&svc))?;
+    let (svc, app) = service_and_app(ctx, ds, &positional)?;
     let alias = service(ctx, ds, &svc).and_then(|s| s.links.get(&app).cloned());
     let Some(alias) = alias else {
         return Err(ctx.out.fail(&format!("Not linked to app {app}")));
