@@ -483,6 +483,19 @@ async fn the_package_installs_runs_a_session_and_purges_cleanly() {
     assert!(status.success(), "the server exited with {status} on SIGTERM:\n{output}");
     assert!(!output.contains("panicked"), "{output}");
 
+    // dpkg --remove: the program and the unit go; the data (the database with its users and
+    // tokens) and the conffiles (the configuration, the sudoers rule) stay for a later install,
+    // as Debian keeps them until a purge.
+    in_chroot_ok(&chroot, "dpkg --remove dokku-pro-api");
+    for path in ["/usr/bin/dokku-pro-api", UNIT] {
+        assert!(!chroot.join(&path[1..]).exists(), "{path} is still there after remove");
+    }
+    for path in ["/etc/dokku-pro-api/config.toml", SUDOERS, DATA_DIR] {
+        assert!(chroot.join(&path[1..]).exists(), "{path} is gone after remove (not purge)");
+    }
+    let kept = std::fs::read_dir(chroot.join(&DATA_DIR[1..])).unwrap().count();
+    assert!(kept > 0, "the data directory was emptied by remove");
+
     // dpkg --purge: nothing left.
     in_chroot_ok(&chroot, "dpkg --purge dokku-pro-api");
     std::fs::remove_file(&deb_in_chroot).unwrap();
