@@ -268,6 +268,28 @@ fn slowloris_connections_are_closed_after_the_header_timeout() {
 }
 
 #[test]
+fn a_body_that_never_comes_whole_gets_408_after_the_body_timeout() {
+    let args = ["--sim", "--body-read-timeout-seconds", "1"];
+    let server = Server::start(Options { args: &args, ..Options::default() });
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    // A head that promises 100 bytes, and one of them.
+    stream
+        .write_all(
+            b"POST /@api/envs HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+              content-length: 100\r\n\r\n{",
+        )
+        .unwrap();
+    let sent = Instant::now();
+    stream.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    assert!(sent.elapsed() < Duration::from_secs(15), "the connection was held past the timeout");
+    let answer = parse(&response);
+    assert_eq!(answer.status, 408, "{}", String::from_utf8_lossy(&response));
+    assert_eq!(request(server.addr, "GET", "/@api/health", "", "").status, 200);
+}
+
+#[test]
 fn idle_keep_alive_connections_are_closed_after_the_idle_timeout() {
     let args = ["--sim", "--idle-timeout-seconds", "1"];
     let server = Server::start(Options { args: &args, ..Options::default() });
