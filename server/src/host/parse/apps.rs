@@ -1,15 +1,13 @@
 //! `apps:list` (JSON and quiet text) and `apps:report --format json`.
 
-use serde_json::Value;
-
-use super::parse_error::{ParseError, ParseErrorKind};
-use super::report::{ReportJson, parse_json_value, parse_report_json};
+use super::parse_error::ParseError;
+use super::report::{ReportJson, parse_json_list, parse_report_json};
 use super::text::parse_name_lines;
 
 /// Parses `apps:list --format json` (0.38.21+): `["node-js-app","python-app"]`, `[]` when there
 /// are none. `null` (a nil Go slice) is read as `[]` too.
 pub fn parse_apps_list_json(stdout: &str) -> Result<Vec<String>, ParseError> {
-    parse_string_array("apps:list --format json", stdout)
+    parse_json_list("apps:list --format json", stdout)
 }
 
 /// Parses `--quiet apps:list`: one name per line. With no apps stdout is empty (the warning
@@ -17,20 +15,6 @@ pub fn parse_apps_list_json(stdout: &str) -> Result<Vec<String>, ParseError> {
 /// `=====> My Apps` header of the non-quiet form is skipped.
 pub fn parse_apps_list_quiet(stdout: &str) -> Result<Vec<String>, ParseError> {
     parse_name_lines("apps:list", stdout)
-}
-
-/// A JSON array of strings, or `null` for none.
-pub(crate) fn parse_string_array(
-    what: &'static str,
-    stdout: &str,
-) -> Result<Vec<String>, ParseError> {
-    match parse_json_value(what, stdout)? {
-        Value::Null => Ok(Vec::new()),
-        value @ Value::Array(_) => {
-            serde_json::from_value(value).map_err(|err| ParseError::json(what, err))
-        }
-        _ => Err(ParseError::new(what, ParseErrorKind::JsonShape { expected: "an array" })),
-    }
 }
 
 /// `apps:report <app> --format json`.
@@ -78,6 +62,7 @@ fn parse_timestamp(report: &ReportJson, key: &str) -> Result<Option<i64>, ParseE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::host::parse::parse_error::ParseErrorKind;
 
     #[test]
     fn list_json() {
