@@ -36,7 +36,7 @@ pub struct ApiContext {
     /// audit log).
     operations: HashMap<String, OperationFacts>,
     /// Peers whose `X-Forwarded-For` names the client (`[http] trusted_proxies`).
-    trusted_proxies: Vec<std::net::IpAddr>,
+    trusted_proxies: Vec<IpAddr>,
 }
 
 /// What the audit log needs to know of an operation.
@@ -92,7 +92,7 @@ impl ApiContext {
     }
 
     /// Takes the client's address from `X-Forwarded-For` on requests from these peers.
-    pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> ApiContext {
+    pub fn with_trusted_proxies(mut self, proxies: Vec<IpAddr>) -> ApiContext {
         self.trusted_proxies = proxies;
         self
     }
@@ -403,12 +403,12 @@ pub async fn login(
     body: Option<dokku_pro_api::models::LoginBody>,
 ) -> Result<dokku_pro_api::models::Token, ApiError> {
     let pending = Pending::begin(rq);
-    let auth_ = &rq.context().auth;
+    let auth = &rq.context().auth;
     // Who asks: the user name tried (Basic), or the bearer token's user and id when this
     // server signed it.
     let (mut user, token_id) = match credentials {
         Credentials::Basic { username, .. } => (Some(username.clone()), None),
-        Credentials::Bearer(token) => match auth_.identify(token.expose()) {
+        Credentials::Bearer(token) => match auth.identify(token.expose()) {
             Some((user, jti)) => (Some(user), Some(jti)),
             None => (None, None),
         },
@@ -417,11 +417,11 @@ pub async fn login(
     let result = async {
         let request = LoginRequest::from_body(body)?;
         let client = client_ip(rq);
-        Ok::<_, ApiError>(auth_.login(client, credentials, request).await?)
+        Ok::<_, ApiError>(auth.login(client, credentials, request).await?)
     }
     .await;
     let (status, issued) = match &result {
-        Ok(token) => (201, token.id.as_deref().and_then(|t| auth_.identify(t))),
+        Ok(token) => (201, token.id.as_deref().and_then(|t| auth.identify(t))),
         Err(e) => (e.status().as_u16(), None),
     };
     let resource = issued.map(|(issued_to, jti)| {
