@@ -3,169 +3,14 @@
 //! every 5xx reaches the log at `--log-level warn`. Timeouts are configured short; no test
 //! asserts how fast anything is, only that it happens (within generous bounds).
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-
-const SERVER: &str = env!("CARGO_BIN_EXE_dokku-pro-api");
-const DOKKU: &str = env!("CARGO_BIN_EXE_dokku-sim");
-
-/// A running server process; killed when dropped.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    /// Everything it wrote to stderr so far.
-    stderr: Arc<Mutex<String>>,
-    _dir: tempfile::TempDir,
-    data_dir: std::path::PathBuf,
-}
-
-struct Options<'a> {
-    args: &'a [&'a str],
-    /// Runs the server under this open-file limit (soft and hard), through `prlimit`.
-    open_files: Option<u64>,
-    env: &'a [(&'a str, String)],
-}
-
-impl Default for Options<'_> {
-    fn default() -> Self {
-        Options { args: &["--sim"], open_files: None, env: &[] }
-    }
-}
-
-impl Server {
-    fn start(options: Options<'_>) -> Server {
-        Server::start_in(tempfile::tempdir().unwrap(), options)
-    }
-
-    /// Starts a server on the state kept in `dir`.
-    fn start_in(dir: tempfile::TempDir, options: Options<'_>) -> Server {
-        let data_dir = dir.path().join("data");
-        let mut command = match options.open_files {
-            Some(n) => {
-                let mut c = Command::new("prlimit");
-                c.arg(format!("--nofile={n}:{n}")).arg("--").arg(SERVER);
-                c
-            }
-            None => Command::new(SERVER),
-        };
-        command
-            .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
-            .arg(&data_dir)
-            .args(options.args)
-            .envs(options.env.iter().map(|(k, v)| (k, v)))
-            .env("DOKKU_SIM_STATE_DIR", dir.path().join("sim"))
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap());
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut line = String::new();
-        let addr = loop {
-            line.clear();
-            if lines.read_line(&mut line).unwrap() == 0 {
-                panic!("the server exited before listening:\n{}", stderr.lock().unwrap());
-            }
-            stderr.lock().unwrap().push_str(&line);
-            if let Some(rest) = line.split("listening on http://").nth(1) {
-                break rest.split('/').next().unwrap().parse().unwrap();
-            }
-        };
-        let keep = stderr.clone();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            while lines.read_line(&mut line).is_ok_and(|n| n > 0) {
-                keep.lock().unwrap().push_str(&line);
-                line.clear();
-            }
-        });
-        Server { child, addr, stderr, _dir: dir, data_dir }
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    fn token(&self) -> String {
-        let password =
-            std::fs::read_to_string(self.data_dir.join("initial-admin-password")).unwrap();
-        let basic =
-            base64::engine::general_purpose::STANDARD.encode(format!("admin:{}", password.trim()));
-        let r = request(self.addr, "POST", "/@api/tokens", &format!("Basic {basic}"), "");
-        assert_eq!(r.status, 201, "{}", r.text);
-        r.json()["id"].as_str().unwrap().to_string()
-    }
-
-    /// Stops the server with SIGTERM (it must exit within `within`) and hands back its state.
-    fn stop(mut self, within: Duration) -> tempfile::TempDir {
-        assert!(self.terminate(within), "the server still runs after SIGTERM");
-        let dir = tempfile::tempdir().unwrap();
-        std::mem::replace(&mut self._dir, dir)
-    }
-
-    /// Sends SIGTERM and waits (at most `within`) for the process to exit.
-    fn terminate(&mut self, within: Duration) -> bool {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-        let start = Instant::now();
-        while start.elapsed() < within {
-            if self.child.try_wait().unwrap().is_some() {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        false
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct Answer {
-    status: u16,
-    head: String,
-    text: String,
-}
-
-impl Answer {
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
-    }
-
-    fn title(&self) -> String {
-        self.json()["errors"][0]["title"].as_str().unwrap_or_default().to_string()
-    }
-}
-
-fn parse(bytes: &[u8]) -> Answer {
-    let text = String::from_utf8_lossy(bytes).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    Answer { status, head: head.to_string(), text: body.to_string() }
-}
-
-/// One request on a new connection (closed after the answer).
-fn request(addr: SocketAddr, method: &str, path: &str, authorization: &str, body: &str) -> Answer {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nauthorization: {authorization}\r\n\
-         content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    parse(&response)
-}
+use common::{DOKKU, Options, Server, parse, request};
 
 /// Whether the server closes `stream` (end of file, or a reset) within `within`, reading and
 /// discarding what it sends until then.
@@ -218,7 +63,7 @@ fn kept_alive(addr: SocketAddr) -> TcpStream {
 
 #[test]
 fn idle_sockets_at_a_low_open_file_limit_do_not_lock_out_a_client() {
-    let server = Server::start(Options { open_files: Some(256), ..Options::default() });
+    let server = Server::start(Options { open_files: Some((256, 256)), ..Options::default() });
     // More idle sockets than the process has descriptors.
     let idle: Vec<TcpStream> = (0..400).map(|_| TcpStream::connect(server.addr).unwrap()).collect();
     let r = request(server.addr, "GET", "/@api/health", "", "");
@@ -226,6 +71,32 @@ fn idle_sockets_at_a_low_open_file_limit_do_not_lock_out_a_client() {
     drop(idle);
     let log = server.stderr();
     assert!(log.contains("the open-file limit is too low for max_connections"), "{log}");
+}
+
+#[test]
+fn the_open_file_limit_is_raised_at_start_to_what_the_cap_needs() {
+    // A soft limit under what 1,000 connections need, and this process's hard limit above it
+    // (an unprivileged process may not raise its hard limit).
+    let args = ["--sim", "--max-connections", "1000"];
+    let hard =
+        rustix::process::getrlimit(rustix::process::Resource::Nofile).maximum.unwrap_or(65536);
+    assert!(hard >= 2000, "this test needs a hard open-file limit of 2000 or more, not {hard}");
+    let limits = Some((256, hard));
+    let server = Server::start(Options { args: &args, open_files: limits, ..Options::default() });
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.child.id())).unwrap();
+    let soft: u64 = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{limits}"));
+    assert!((1000..=hard).contains(&soft), "the soft limit stayed at {soft}");
+    let log = server.stderr();
+    assert!(log.contains("raised the open-file limit"), "{log}");
+    // Past the soft limit it started with, a client is still served.
+    let idle: Vec<TcpStream> = (0..400).map(|_| TcpStream::connect(server.addr).unwrap()).collect();
+    assert_eq!(request(server.addr, "GET", "/@api/health", "", "").status, 200);
+    drop(idle);
 }
 
 #[test]
