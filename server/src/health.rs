@@ -15,9 +15,11 @@
 //! it has been waiting.
 //!
 //! The setup facts of `dokku-pro-api doctor` (the data directory, plugins, root login, proxy,
-//! clock: [`crate::doctor`]) are gathered at start (the server logs each that is not ok, with its
-//! fix) and again every [`FACTS_PERIOD`] in the background when probes come; `checks` shows them
-//! in short, and a failing one makes the status `degraded`.
+//! clock: [`crate::doctor`]) are gathered in the background from the start (the server logs each
+//! that is not ok, with its fix) and again every [`FACTS_PERIOD`] when probes come; `checks` shows
+//! them in short, and a failing one makes the status `degraded`. The start does not wait for
+//! them: they cost several Dokku calls, and the server can serve without them. Until the first
+//! round is in, `checks` holds one `skip` entry, [`SETUP_PENDING`], saying they are still running.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -38,8 +40,8 @@ pub const STORAGE_PERIOD: Duration = Duration::from_secs(1);
 const STORAGE_WAIT: Duration = Duration::from_secs(2);
 /// How often the setup facts are gathered again (when probes come).
 pub const FACTS_PERIOD: Duration = Duration::from_secs(600);
-/// How long the start waits for the first round of setup facts before going on without them.
-const FIRST_FACTS_WAIT: Duration = Duration::from_secs(10);
+/// The name of the one check shown until the first round of setup facts is in.
+pub const SETUP_PENDING: &str = "setup checks";
 
 /// The server's health: live checks and setup facts.
 pub struct Monitor {
@@ -67,14 +69,8 @@ struct Facts {
 }
 
 impl Monitor {
-    /// Gathers the setup facts (waiting at most [`FIRST_FACTS_WAIT`] for them) and logs those
-    /// that are not ok.
-    pub async fn start(
-        storage: Storage,
-        host: Arc<Host>,
-        setup: Setup,
-        log: Logger,
-    ) -> Arc<Monitor> {
+    /// Starts gathering the setup facts in the background; logs those that are not ok.
+    pub fn start(storage: Storage, host: Arc<Host>, setup: Setup, log: Logger) -> Arc<Monitor> {
         let monitor = Arc::new(Monitor {
             storage,
             host,
@@ -83,11 +79,7 @@ impl Monitor {
             probe: tokio::sync::Mutex::new(StorageProbe::default()),
             facts: Mutex::new(Facts::default()),
         });
-        if let Some(round) = monitor.clone().refresh_facts()
-            && tokio::time::timeout(FIRST_FACTS_WAIT, round).await.is_err()
-        {
-            warn!(monitor.log, "the setup checks are still running; /health shows them when done");
-        }
+        let _ = monitor.clone().refresh_facts();
         monitor
     }
 
@@ -133,12 +125,13 @@ impl Monitor {
         }
     }
 
-    /// The setup facts as last gathered; starts a new round in the background when they are old.
-    fn setup_facts(self: &Arc<Self>) -> Vec<Check> {
+    /// The setup facts as last gathered (`None` before the first round is in); starts a new
+    /// round in the background when they are old.
+    fn setup_facts(self: &Arc<Self>) -> Option<Vec<Check>> {
         let (checks, stale) = {
             let facts = self.facts.lock().unwrap_or_else(|p| p.into_inner());
             let stale = facts.at.is_none_or(|at| at.elapsed() >= FACTS_PERIOD);
-            (facts.checks.clone(), stale)
+            (facts.at.map(|_| facts.checks.clone()), stale)
         };
         if stale {
             let _ = self.clone().refresh_facts();
@@ -189,7 +182,7 @@ impl Monitor {
     /// The health answer: 200, or 503 when the storage or host check fails.
     pub async fn report(self: &Arc<Self>) -> HttpResponseHealth {
         let (storage, reachable) = tokio::join!(self.storage_check(), self.host.reachable());
-        let checks = self.setup_facts();
+        let facts = self.setup_facts();
         let mut failures = Vec::new();
         let storage_check = match &storage {
             Ok(()) => health_check("storage", Status::Ok, "the database accepted a write"),
@@ -210,7 +203,7 @@ impl Monitor {
         };
         let status = if !failures.is_empty() {
             HealthAttributesStatus::Unavailable
-        } else if checks.iter().any(|c| c.status == Status::Fail) {
+        } else if facts.iter().flatten().any(|c| c.status == Status::Fail) {
             HealthAttributesStatus::Degraded
         } else {
             HealthAttributesStatus::Ok
@@ -225,7 +218,12 @@ impl Monitor {
                 dokku_version: Some(self.host.version().to_string()),
                 storage: Some(storage_check),
                 host: Some(host_check),
-                checks: checks.iter().map(|c| health_check(c.name, c.status, &c.public)).collect(),
+                checks: match &facts {
+                    Some(checks) => {
+                        checks.iter().map(|c| health_check(c.name, c.status, &c.public)).collect()
+                    }
+                    None => vec![health_check(SETUP_PENDING, Status::Skip, "still running")],
+                },
             }),
         };
         HttpResponseHealth { health, failures, retry_after: STORAGE_PERIOD.as_secs() }

@@ -71,8 +71,11 @@ pub struct Server {
 pub async fn start(config: &Config, log: Logger) -> Result<Server> {
     create_data_dir(&config.data_dir)?;
     let storage = storage::Storage::open(&config.data_dir)?;
-    let initial_admin_password = auth::ensure_initial_admin(&storage, &config.data_dir)
-        .map_err(|e| anyhow::anyhow!("creating the first user: {e}"))?;
+    // The first start hashes the admin's password while the host answers `dokku version`.
+    let admin = {
+        let (storage, data_dir) = (storage.clone(), config.data_dir.clone());
+        tokio::task::spawn_blocking(move || auth::ensure_initial_admin(&storage, &data_dir))
+    };
     let authenticator = auth::Authenticator::open(
         storage.clone(),
         &config.data_dir,
@@ -81,8 +84,13 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
     )
     .context("loading the token signing key")?;
     authenticator.start_background_tasks();
-    let connected = host::setup::connect(&config.host, &config.data_dir)
+    let connected = host::setup::connect(&config.host, &config.data_dir).await;
+    // Awaited even when the host failed: the admin and its password file are made whole.
+    let initial_admin_password = admin
         .await
+        .context("creating the first user")?
+        .map_err(|e| anyhow::anyhow!("creating the first user: {e}"))?;
+    let connected = connected
         .map_err(|e| anyhow::anyhow!("cannot use the Dokku host: {}", error::chain(&e)))?;
     info!(log, "connected to Dokku";
         "host" => connected.host.kind(), "version" => connected.host.version().to_string());
@@ -91,8 +99,7 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
         connected.host.clone(),
         doctor::Setup { host: config.host.clone(), data_dir: config.data_dir.clone() },
         log.new(slog::o!("component" => "health")),
-    )
-    .await;
+    );
     let audit = audit::AuditLog::start(storage.clone(), log.new(slog::o!("component" => "audit")));
     let jobs = jobs::Jobs::open(
         storage.clone(),

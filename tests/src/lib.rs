@@ -23,3 +23,11 @@ pub fn workspace_root() -> std::path::PathBuf {
         .expect("the tests crate lives in the workspace")
         .to_path_buf()
 }
+
+/// Whether a `/health` body still shows the setup checks as running (the server does not wait
+/// for them at start; `checks` holds one `skip` entry until the first round is in).
+pub fn setup_checks_pending(health: &serde_json::Value) -> bool {
+    health["data"]["attributes"]["checks"]
+        .as_array()
+        .is_some_and(|checks| checks.iter().any(|c| c["name"] == "setup checks"))
+}

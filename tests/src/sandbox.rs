@@ -58,7 +58,8 @@ impl Sandboxed {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// Waits until `url` answers 200 and returns its JSON body; panics with the log after 60 s.
+    /// Waits until `url` answers 200 (a `/health` with its setup checks in) and returns its JSON
+    /// body; panics with the log after 60 s.
     pub async fn wait_for(&self, url: &str) -> serde_json::Value {
         let http = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -66,7 +67,10 @@ impl Sandboxed {
             if let Ok(response) = http.get(url).send().await
                 && response.status() == 200
             {
-                return response.json().await.expect("a JSON body");
+                let body: serde_json::Value = response.json().await.expect("a JSON body");
+                if !crate::setup_checks_pending(&body) {
+                    return body;
+                }
             }
             assert!(
                 Instant::now() < deadline,
