@@ -19,14 +19,14 @@ use serde::de::DeserializeOwned;
 
 /// A request body whose only member is `data` (implemented by the generated models): the object
 /// to create or change, which the seed does not mark required.
-pub trait RequestData {
-    type Data;
+pub trait RequestData: JsonSchema + DeserializeOwned + Send + Sync + 'static {
+    type Data: serde::Serialize;
     fn into_data(self) -> Option<Self::Data>;
 }
 
 /// The path parameters of an operation whose path has one parameter (implemented by the
 /// generated `params`).
-pub trait PathParam {
+pub trait PathParam: JsonSchema + DeserializeOwned + Send + Sync + 'static {
     fn param(self) -> String;
 }
 

@@ -1,6 +1,7 @@
 //! The server-wide state every handler shares ([`ApiContext`]), the per-operation context the
 //! app layer works with ([`OpContext`]), and [`op`], the one combinator every authenticated
-//! operation goes through. With `http_entrypoints`, the only module that sees dropshot.
+//! operation goes through. With `http_entrypoints`, `envelope` and `front`, the only modules that
+//! see dropshot.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

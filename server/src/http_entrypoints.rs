@@ -1,27 +1,24 @@
 //! The HTTP entry points: `impl DokkuProApi`. Each method is a line or three: [`op`] authenticates
 //! and builds the [`OpContext`](crate::context::OpContext); the closure parses the path parameters
-//! into typed identifiers, unpacks the body with [`data`] and calls the app function named after
-//! the operation; the result is wrapped in the seed's envelope (`ok`, `created`, `accepted`, ...,
-//! through the `From` impls generated for every `data` envelope). Nothing else happens here:
-//! statuses are chosen in `crate::error`, decisions in the app layer.
+//! into typed identifiers, unpacks the body and calls the app function named after the operation;
+//! the result is answered in the operation's response type. Both ends are
+//! [`crate::envelope`]'s. Nothing else happens here: statuses are chosen in `crate::error`,
+//! decisions in the app layer.
 
 use std::sync::Arc;
 
 use dokku_pro_api::auth::{BasicOrBearerAuth, BearerAuth};
-use dokku_pro_api::body::{AppPath, OptionalBody, PathParam, RequestData};
+use dokku_pro_api::body::OptionalBody;
 use dokku_pro_api::error::ApiError;
-use dokku_pro_api::headers::ContentLocationHeader;
 use dokku_pro_api::models;
-use dokku_pro_api::responses::{self, HttpResponseAcceptedNoContent, ResponseBody, TokenResponse};
+use dokku_pro_api::responses::{self, TokenResponse};
 use dokku_pro_api::{DokkuProApi, dokku_pro_api_mod, params, qs};
 use dropshot::{
-    ApiDescription, HttpResponseAccepted, HttpResponseCreated, HttpResponseDeleted,
-    HttpResponseHeaders, HttpResponseOk, HttpResponseUpdatedNoContent, Path, RequestContext,
-    TypedBody,
+    ApiDescription, HttpResponseCreated, HttpResponseDeleted, HttpResponseOk,
+    HttpResponseUpdatedNoContent, Path, RequestContext, TypedBody,
 };
 use serde_json::{Map, Value};
 
-use crate::app::AppError;
 use crate::app::queue_jobs::parse_job_id;
 use crate::app::resources::parse_resource_id;
 use crate::app::selectable::{BUILDERS, SCHEDULERS};
@@ -29,12 +26,12 @@ use crate::app::{
     apps, audit, builders, buildpacks, datastores, domains, envs, formations, http_auth,
     maintenance, queue_jobs, resources, schedulers, services, ssh_keys,
 };
-use crate::context::{self, ApiContext, OpContext};
+use crate::context::{self, ApiContext};
+use crate::envelope::{Accepted, AcceptedNoContent, app, data, links, op, param, scoped};
 use crate::ids::{
-    AllowedIp, AppName, BuildpackUrl, DomainName, EnvKey, Fingerprint, HttpAuthUsername, Invalid,
-    ProcessType, ServiceId, app_scoped,
+    AllowedIp, BuildpackUrl, DomainName, EnvKey, Fingerprint, HttpAuthUsername, ProcessType,
+    ServiceId,
 };
-use crate::jobs::Enqueued;
 
 /// The implementation of the generated trait (never instantiated: dropshot calls the functions).
 pub enum DokkuProApiImpl {}
@@ -46,121 +43,6 @@ pub fn api() -> ApiDescription<Arc<ApiContext>> {
 }
 
 type Rq = RequestContext<Arc<ApiContext>>;
-type Accepted<T> = HttpResponseHeaders<HttpResponseAccepted<T>, ContentLocationHeader>;
-type AcceptedNoContent = HttpResponseHeaders<HttpResponseAcceptedNoContent, ContentLocationHeader>;
-
-/// How an app function's result becomes the operation's response: the seed's envelope (through
-/// the `From` impls generated for every `data` envelope), `202` with the job in
-/// `Content-Location`, or an empty `204`. The response type is the trait method's, so each method
-/// only says which app function to call.
-trait Answer<T> {
-    fn answer(value: T) -> Self;
-}
-
-impl<T, R: ResponseBody + From<T>> Answer<T> for HttpResponseOk<R> {
-    fn answer(data: T) -> Self {
-        HttpResponseOk(data.into())
-    }
-}
-
-impl<T, R: ResponseBody + From<T>> Answer<T> for HttpResponseCreated<R> {
-    fn answer(data: T) -> Self {
-        HttpResponseCreated(data.into())
-    }
-}
-
-/// The `202` of a POST that queued a job: the object as set, and the job in `Content-Location`.
-impl<T, R: ResponseBody + From<T>> Answer<(T, Enqueued)> for Accepted<R> {
-    fn answer((data, job): (T, Enqueued)) -> Self {
-        responses::accepted(data.into(), job.content_location())
-    }
-}
-
-/// The `202` of a DELETE that queued a job: no body, the job in `Content-Location`.
-impl Answer<Enqueued> for AcceptedNoContent {
-    fn answer(job: Enqueued) -> Self {
-        responses::accepted_no_content(job.content_location())
-    }
-}
-
-impl Answer<()> for HttpResponseDeleted {
-    fn answer((): ()) -> Self {
-        HttpResponseDeleted()
-    }
-}
-
-impl Answer<()> for HttpResponseUpdatedNoContent {
-    fn answer((): ()) -> Self {
-        HttpResponseUpdatedNoContent()
-    }
-}
-
-/// Runs one authenticated operation ([`context::op`]) and answers with its result.
-async fn op<T, W: Answer<T>>(
-    rq: &Rq,
-    auth: BearerAuth,
-    f: impl AsyncFnOnce(&OpContext) -> Result<T, AppError>,
-) -> Result<W, ApiError> {
-    context::op(rq, auth, f).await.map(W::answer)
-}
-
-/// Every request body's `data`, unpacked in one place: a body without it is the same 400 for
-/// every operation. The audit event notes what it names.
-fn data<B>(o: &OpContext, body: TypedBody<B>) -> Result<B::Data, Invalid>
-where
-    B: RequestData + schemars::JsonSchema + serde::de::DeserializeOwned + Send + Sync + 'static,
-    B::Data: serde::Serialize,
-{
-    let data = body.into_inner().into_data().ok_or_else(|| {
-        Invalid(
-            "the body needs `data`: the object to create or change, as \
-             {\"data\":{\"type\":…,\"attributes\":{…}}}"
-                .into(),
-        )
-    })?;
-    o.note_body(&data);
-    Ok(data)
-}
-
-/// The services a link or unlink body names (none without a body), noted in the audit event.
-fn links<B>(o: &OpContext, body: OptionalBody<B>) -> Vec<models::ServiceLink>
-where
-    B: Into<Vec<models::ServiceLink>>,
-{
-    let links: Vec<models::ServiceLink> = body.into_inner().map(Into::into).unwrap_or_default();
-    let names: Vec<&str> = links.iter().filter_map(|l| l.id.as_deref()).collect();
-    o.note_resource(&names.join(","));
-    links
-}
-
-/// The one parameter of a path.
-fn param<P>(path: Path<P>) -> String
-where
-    P: PathParam + schemars::JsonSchema + serde::de::DeserializeOwned + Send + Sync + 'static,
-{
-    path.into_inner().param()
-}
-
-/// The app a path names.
-fn app<P>(path: Path<P>) -> Result<AppName, Invalid>
-where
-    P: AppPath + schemars::JsonSchema + serde::de::DeserializeOwned + Send + Sync + 'static,
-{
-    AppName::parse(&param(path))
-}
-
-/// A per-app object a path names (`app:<part>`), the part parsed by `parse`.
-fn scoped<P, T>(
-    path: Path<P>,
-    what: &str,
-    parse: impl FnOnce(&str) -> Result<T, Invalid>,
-) -> Result<(AppName, T), Invalid>
-where
-    P: PathParam + schemars::JsonSchema + serde::de::DeserializeOwned + Send + Sync + 'static,
-{
-    app_scoped(&param(path), what, parse)
-}
-
 impl DokkuProApi for DokkuProApiImpl {
     type Context = Arc<ApiContext>;
 

@@ -5,8 +5,8 @@
 //! ```text
 //! client -> front door (front.rs: one listener, connection cap and timeouts; body limit and
 //!           shapes, error envelope for router errors, WWW-Authenticate, 5xx logged)
-//!        -> dropshot's request handling, in process -> http_entrypoints (thin: extract, call,
-//!           wrap) -> app layer (validate, run Dokku commands or queue jobs)
+//!        -> dropshot's request handling, in process -> http_entrypoints (thin: extract and
+//!           wrap through envelope.rs, call) -> app layer (validate, run Dokku commands or queue jobs)
 //!        -> host layer (local/ssh/sim)
 //! ```
 //!
@@ -30,6 +30,7 @@ pub mod config;
 pub mod context;
 pub mod docs_page;
 pub mod doctor;
+pub mod envelope;
 pub mod error;
 pub mod fatal_signals;
 pub mod front;

@@ -20,6 +20,10 @@
 //!   attributes are read-only and ignored, so a client can send back what it read. The answer
 //!   is the report read after the change (`computed_*` depend on the global settings).
 //! * Unset values are answered as `""`, so every attribute is always present.
+//!
+//! [`super::schedulers`] reads almost line for line like this module. The logic they share is
+//! [`super::selectable`]'s; what is left here is the mapping to this family's own model types,
+//! which the seed declares apart (and builders have one setting more, `build_dir`).
 
 use dokku_pro_api::models::{
     Builder, BuilderAttributes, BuilderSetting, BuilderSettingAttributes, BuilderSettingType,

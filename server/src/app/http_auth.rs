@@ -26,7 +26,7 @@ use dokku_pro_api::models::{
     HttpAuthUser, HttpAuthUserAttributes, HttpAuthUserType,
 };
 
-use super::{AppError, IdRule, OpContext, check_app_attribute, check_data_id, plugin_error};
+use super::{AppError, IdRule, OpContext, check_data_id, plugin_error, switch_plugin};
 use crate::host::parse::{HttpAuthReport, parse_http_auth_report};
 use crate::host::{DokkuCommand, LockKey, Locked};
 use crate::ids::{AllowedIp, AppName, HttpAuthPassword, HttpAuthUsername, required};
@@ -96,15 +96,10 @@ pub async fn update_http_auths(
     app: &AppName,
     data: HttpAuth,
 ) -> Result<HttpAuth, AppError> {
-    check_data_id(data.id.as_deref(), app.as_str(), IdRule::Update { what: "App" })?;
     let attributes = data.attributes.unwrap_or_default();
-    check_app_attribute(app, attributes.app_id.as_deref())?;
-    let enabled = required(attributes.auth_enabled, "data.attributes.auth_enabled")?;
-    let lock = opctx.host.lock(LockKey::App(app.clone())).await;
-    let subcommand = if enabled { "http-auth:enable" } else { "http-auth:disable" };
-    // Both are idempotent in the plugin ("already enabled/disabled", exit 0).
-    run(&lock, command(subcommand, app), app).await?;
-    Ok(http_auth(app, enabled))
+    let ids = (data.id.as_deref(), attributes.app_id.as_deref());
+    let enabled = ("data.attributes.auth_enabled", attributes.auth_enabled);
+    Ok(http_auth(app, switch_plugin(opctx, app, ids, enabled, "http-auth").await?))
 }
 
 /// `getHttpAuthIpsForApp`.

@@ -7,10 +7,10 @@
 
 use dokku_pro_api::models::{Maintenance, MaintenanceAttributes, MaintenanceType};
 
-use super::{AppError, IdRule, OpContext, check_app_attribute, check_data_id, plugin_error};
+use super::{AppError, OpContext, plugin_error, switch_plugin};
+use crate::host::DokkuCommand;
 use crate::host::parse::parse_maintenance_enabled;
-use crate::host::{DokkuCommand, LockKey};
-use crate::ids::{AppName, required};
+use crate::ids::AppName;
 
 fn maintenance(app: &AppName, enabled: bool) -> Maintenance {
     Maintenance {
@@ -44,14 +44,8 @@ pub async fn update_maintenances(
     app: &AppName,
     data: Maintenance,
 ) -> Result<Maintenance, AppError> {
-    check_data_id(data.id.as_deref(), app.as_str(), IdRule::Update { what: "App" })?;
     let attributes = data.attributes.unwrap_or_default();
-    check_app_attribute(app, attributes.app_id.as_deref())?;
-    let enabled = required(attributes.enabled, "data.attributes.enabled")?;
-    let lock = opctx.host.lock(LockKey::App(app.clone())).await;
-    let subcommand = if enabled { "maintenance:enable" } else { "maintenance:disable" };
-    lock.run(&DokkuCommand::new(subcommand).arg(app.as_str()))
-        .await
-        .map_err(|e| plugin_error(e, app))?;
-    Ok(maintenance(app, enabled))
+    let ids = (data.id.as_deref(), attributes.app_id.as_deref());
+    let enabled = ("data.attributes.enabled", attributes.enabled);
+    Ok(maintenance(app, switch_plugin(opctx, app, ids, enabled, "maintenance").await?))
 }

@@ -134,6 +134,27 @@ pub(crate) fn plugin_error(e: HostError, app: &crate::ids::AppName) -> AppError 
     }
 }
 
+/// The PATCH of a plugin's per-app switch (`http-auth`, `maintenance`): the body's ids must be the
+/// app of the path, `enabled` (the attribute called `field`) is required, and `<plugin>:enable`
+/// or `<plugin>:disable` runs under the app's lock. Both plugins' switches are idempotent
+/// ("already enabled", exit 0). Returns the state set.
+pub(crate) async fn switch_plugin(
+    opctx: &OpContext,
+    app: &crate::ids::AppName,
+    (data_id, app_id): (Option<&str>, Option<&str>),
+    (field, enabled): (&str, Option<bool>),
+    plugin: &str,
+) -> Result<bool, AppError> {
+    check_data_id(data_id, app.as_str(), IdRule::Update { what: "App" })?;
+    check_app_attribute(app, app_id)?;
+    let enabled = crate::ids::required(enabled, field)?;
+    let lock = opctx.host.lock(crate::host::LockKey::App(app.clone())).await;
+    let action = if enabled { "enable" } else { "disable" };
+    let command = crate::host::DokkuCommand::new(format!("{plugin}:{action}")).arg(app.as_str());
+    lock.run(&command).await.map_err(|e| plugin_error(e, app))?;
+    Ok(enabled)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

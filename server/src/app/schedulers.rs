@@ -13,6 +13,9 @@
 //! scheduler (400 otherwise; Dokku stores anything), `""` clears it; read-only attributes are
 //! ignored; unset values are `""`. Before Dokku 0.38.0 `global_selected` reports the default
 //! `docker-local` when unset; that is what the host says, and it is passed on.
+//!
+//! This module mirrors [`super::builders`] on purpose: the shared logic is
+//! [`super::selectable`]'s, and what stays is the mapping to the scheduler model types.
 
 use dokku_pro_api::models::{
     Scheduler, SchedulerAttributes, SchedulerSetting, SchedulerSettingAttributes,
