@@ -71,26 +71,26 @@ pub struct Server {
 /// Starts the server on `config.bind`.
 pub async fn start(config: &Config, log: Logger) -> Result<Server> {
     create_data_dir(&config.data_dir)?;
-    let storage = storage::Storage::open(&config.data_dir)?;
-    // The first start hashes the admin's password while the host answers `dokku version`.
-    let admin = {
-        let (storage, data_dir) = (storage.clone(), config.data_dir.clone());
-        tokio::task::spawn_blocking(move || auth::ensure_initial_admin(&storage, &data_dir))
+    // The start's local work (the database, the first admin's password hash, the token signing
+    // key) runs on a blocking thread while the host answers `dokku version`.
+    let local = {
+        let (data_dir, settings) = (config.data_dir.clone(), config.auth.settings());
+        let auth_log = log.new(slog::o!("component" => "auth"));
+        tokio::task::spawn_blocking(move || -> Result<_> {
+            let storage = storage::Storage::open(&data_dir)?;
+            let initial_admin_password = auth::ensure_initial_admin(&storage, &data_dir)
+                .map_err(|e| anyhow::anyhow!("creating the first user: {e}"))?;
+            let authenticator =
+                auth::Authenticator::open(storage.clone(), &data_dir, settings, auth_log)
+                    .context("loading the token signing key")?;
+            Ok((storage, initial_admin_password, authenticator))
+        })
     };
-    let authenticator = auth::Authenticator::open(
-        storage.clone(),
-        &config.data_dir,
-        config.auth.settings(),
-        log.new(slog::o!("component" => "auth")),
-    )
-    .context("loading the token signing key")?;
-    authenticator.start_background_tasks();
     let connected = host::setup::connect(&config.host, &config.data_dir).await;
-    // Awaited even when the host failed: the admin and its password file are made whole.
-    let initial_admin_password = admin
-        .await
-        .context("creating the first user")?
-        .map_err(|e| anyhow::anyhow!("creating the first user: {e}"))?;
+    // Awaited even when the host failed: the first admin and its password file are made whole.
+    let (storage, initial_admin_password, authenticator) =
+        local.await.context("opening the data directory")??;
+    authenticator.start_background_tasks();
     let connected = connected
         .map_err(|e| anyhow::anyhow!("cannot use the Dokku host: {}", error::chain(&e)))?;
     info!(log, "connected to Dokku";
