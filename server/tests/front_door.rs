@@ -76,7 +76,7 @@ fn idle_sockets_at_a_low_open_file_limit_do_not_lock_out_a_client() {
 #[test]
 fn the_open_file_limit_is_raised_at_start_to_what_the_cap_needs() {
     // A soft limit under what 1,000 connections need, and this process's hard limit above it
-    // (an unprivileged process may not raise its hard limit).
+    // (raising a hard limit needs CAP_SYS_RESOURCE, which even root may lack in a container).
     let args = ["--sim", "--max-connections", "1000"];
     let hard =
         rustix::process::getrlimit(rustix::process::Resource::Nofile).maximum.unwrap_or(65536);
