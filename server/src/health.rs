@@ -51,6 +51,8 @@ pub struct Monitor {
     log: Logger,
     probe: tokio::sync::Mutex<StorageProbe>,
     facts: Mutex<Facts>,
+    /// Whether the first round of setup facts is in.
+    first_round: tokio::sync::watch::Sender<bool>,
 }
 
 #[derive(Default)]
@@ -78,6 +80,7 @@ impl Monitor {
             log,
             probe: tokio::sync::Mutex::new(StorageProbe::default()),
             facts: Mutex::new(Facts::default()),
+            first_round: tokio::sync::watch::Sender::new(false),
         });
         let _ = monitor.clone().refresh_facts();
         monitor
@@ -106,7 +109,15 @@ impl Monitor {
             facts.checks = checks;
             facts.at = Some(Instant::now());
             facts.refreshing = false;
+            self.first_round.send_replace(true);
         }))
+    }
+
+    /// Returns once the first round of setup facts is in (and its Dokku commands have run).
+    pub async fn setup_checks_done(&self) {
+        let mut done = self.first_round.subscribe();
+        // The sender lives as long as `self`, so the wait cannot end with an error first.
+        let _ = done.wait_for(|&done| done).await;
     }
 
     /// Logs a setup check that is not ok (or is ok again).

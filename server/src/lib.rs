@@ -64,6 +64,7 @@ pub struct Server {
     sim: Option<Arc<dokku_sim::SimHost>>,
     jobs: Arc<jobs::Jobs>,
     audit: Arc<audit::AuditLog>,
+    health: Arc<health::Monitor>,
     pruner: tokio::task::JoinHandle<()>,
     log: Logger,
 }
@@ -121,7 +122,7 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
             authenticator,
             connected.host.clone(),
             jobs.clone(),
-            health,
+            health.clone(),
             audit.clone(),
             openapi.clone(),
         )
@@ -171,6 +172,7 @@ pub async fn start(config: &Config, log: Logger) -> Result<Server> {
         sim: connected.sim,
         jobs,
         audit,
+        health,
         pruner,
         log,
     })
@@ -213,6 +215,12 @@ impl Server {
     /// The audit log.
     pub fn audit(&self) -> &Arc<audit::AuditLog> {
         &self.audit
+    }
+
+    /// Returns once the first round of setup checks (which the start does not wait for) is in:
+    /// for callers that count Dokku commands and want none of theirs in the count.
+    pub async fn setup_checks_done(&self) {
+        self.health.setup_checks_done().await
     }
 
     /// Stops accepting connections, closes idle ones, lets requests in progress finish (within

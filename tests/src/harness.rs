@@ -353,7 +353,11 @@ async fn start_server(
         &dir.join("server.log"),
         dokku_pro_server::config::LogLevel::Debug,
     );
-    dokku_pro_server::start(config, log).await.expect("the server starts")
+    let server = dokku_pro_server::start(config, log).await.expect("the server starts");
+    // Tests count the Dokku commands their requests cost: the setup checks' own, which run in
+    // the background from the start, are done before the test begins.
+    server.setup_checks_done().await;
+    server
 }
 
 /// Sends exactly these bytes as one HTTP/1.1 request to `addr` (`connection: close`) and parses
