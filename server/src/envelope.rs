@@ -71,7 +71,9 @@ pub fn scoped<P: PathParam, T>(
 
 // Answering.
 
+/// A `202` with the object as set, and the job that applies it in `Content-Location`.
 pub type Accepted<T> = HttpResponseHeaders<HttpResponseAccepted<T>, ContentLocationHeader>;
+/// A `202` without a body, the job in `Content-Location`.
 pub type AcceptedNoContent =
     HttpResponseHeaders<HttpResponseAcceptedNoContent, ContentLocationHeader>;
 

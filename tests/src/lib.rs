@@ -27,7 +27,7 @@ pub fn workspace_root() -> std::path::PathBuf {
 /// Whether a `/health` body still shows the setup checks as running (the server does not wait
 /// for them at start; `checks` holds one `skip` entry until the first round is in).
 pub fn setup_checks_pending(health: &serde_json::Value) -> bool {
-    health["data"]["attributes"]["checks"]
-        .as_array()
-        .is_some_and(|checks| checks.iter().any(|c| c["name"] == "setup checks"))
+    health["data"]["attributes"]["checks"].as_array().is_some_and(|checks| {
+        checks.iter().any(|c| c["name"] == dokku_pro_server::health::SETUP_PENDING)
+    })
 }
