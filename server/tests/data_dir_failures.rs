@@ -162,8 +162,10 @@ fn a_data_dir_that_turns_read_only_makes_health_503_and_doctor_fail() {
     assert_eq!(attributes["host"]["status"], "ok", "{body}");
 
     // doctor, in the server's mount namespace, names the data directory.
+    // `-r`: the server's root too (entering a mount namespace alone resets the root to the
+    // namespace's, which is not the server's when it runs in a chroot).
     let out = Command::new("nsenter")
-        .args(["-t", &server.0.id().to_string(), "-m", BIN, "doctor", "--json", "--config"])
+        .args(["-t", &server.0.id().to_string(), "-m", "-r", BIN, "doctor", "--json", "--config"])
         .arg(&config)
         .output()
         .unwrap();
