@@ -246,23 +246,6 @@ impl TestServer {
         crate::client::Client::new_with_client(&self.base_url(), http)
     }
 
-    /// `GET /health` once its setup checks are in (polled for at most 30 s).
-    pub async fn settled_health(&self) -> RawResponse {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            let r = self.raw("GET", "/@api/health", &[], b"").await;
-            if r.status != 200 || !crate::setup_checks_pending(&r.json()) {
-                return r;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the setup checks never came: {}",
-                r.text()
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    }
-
     /// Sends exactly these bytes as one request to the server (no proxy), and checks the response
     /// against the contract like the proxy does. `path` includes `/@api`.
     pub async fn raw(

@@ -12,7 +12,7 @@ async fn serve_over_ssh_reports_the_real_dokku_in_health() {
     };
     assert_eq!(real.version, "0.38.27");
     let server = TestServer::start_with(|config| real.configure_ssh(config)).await;
-    let response = server.settled_health().await;
+    let response = server.raw("GET", "/@api/health", &[], b"").await;
     assert_eq!(response.status, 200, "{}", response.text());
     let attributes = &response.json()["data"]["attributes"];
     assert_eq!(attributes["dokku_version"], "0.38.27");

@@ -171,22 +171,9 @@ pub fn request(
     authorization: &str,
     body: &str,
 ) -> Answer {
-    let mut stream = TcpStream::connect(addr).unwrap();
+    let stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let authorization = match authorization {
-        "" => String::new(),
-        value => format!("authorization: {value}\r\n"),
-    };
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\n{authorization}\
-         content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    parse(&response)
+    exchange(stream, (method, path), authorization, "content-type: application/json\r\n", body)
 }
 
 /// One request from `source` (any 127.0.0.0/8 address reaches a loopback listener, so the server
@@ -201,13 +188,31 @@ pub fn request_from(
     let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
     socket.bind(&SocketAddr::new(source, 0).into()).unwrap();
     socket.connect(&addr.into()).unwrap();
-    let mut stream: TcpStream = socket.into();
+    let stream: TcpStream = socket.into();
     stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     let forwarded = forwarded_for.map(|f| format!("x-forwarded-for: {f}\r\n")).unwrap_or_default();
+    exchange(stream, (method, path), authorization, &forwarded, "")
+}
+
+/// Writes one request (`connection: close`, `extra` header lines as they are) and reads the
+/// whole answer.
+fn exchange(
+    mut stream: TcpStream,
+    (method, path): (&str, &str),
+    authorization: &str,
+    extra: &str,
+    body: &str,
+) -> Answer {
+    let addr = stream.peer_addr().unwrap();
+    let authorization = match authorization {
+        "" => String::new(),
+        value => format!("authorization: {value}\r\n"),
+    };
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nauthorization: {authorization}\r\n\
-         {forwarded}content-length: 0\r\nconnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\n{authorization}{extra}\
+         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
     )
     .unwrap();
     let mut response = Vec::new();
