@@ -4213,6 +4213,268 @@ impl From<models::QueueJob> for models::CancelQueueJobResponse {
         }
     }
 }
+impl models::App {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(id: impl Into<String>, attributes: models::AppAttributes) -> Self {
+        models::App {
+            id: Some(id.into()),
+            type_: Some(models::AppType::Apps),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::AuditEvent {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(
+        id: impl Into<String>,
+        attributes: models::AuditEventAttributes,
+    ) -> Self {
+        models::AuditEvent {
+            id: Some(id.into()),
+            type_: Some(models::AuditEventType::AuditEvents),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::Builder {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(id: impl Into<String>, attributes: models::BuilderAttributes) -> Self {
+        models::Builder {
+            id: Some(id.into()),
+            type_: Some(models::BuilderType::Builders),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::BuilderSetting {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(
+        id: impl Into<String>,
+        attributes: models::BuilderSettingAttributes,
+    ) -> Self {
+        models::BuilderSetting {
+            id: Some(id.into()),
+            type_: Some(models::BuilderSettingType::BuilderSettings),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::Buildpack {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(
+        id: impl Into<String>,
+        attributes: models::BuildpackAttributes,
+    ) -> Self {
+        models::Buildpack {
+            id: Some(id.into()),
+            type_: Some(models::BuildpackType::Buildpacks),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::Datastore {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(
+        id: impl Into<String>,
+        attributes: models::DatastoreAttributes,
+    ) -> Self {
+        models::Datastore {
+            id: Some(id.into()),
+            type_: Some(models::DatastoreType::Datastores),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::Domain {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(id: impl Into<String>, attributes: models::DomainAttributes) -> Self {
+        models::Domain {
+            id: Some(id.into()),
+            type_: Some(models::DomainType::Domains),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::Env {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(id: impl Into<String>, attributes: models::EnvAttributes) -> Self {
+        models::Env {
+            id: Some(id.into()),
+            type_: Some(models::EnvType::Envs),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::Formation {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(
+        id: impl Into<String>,
+        attributes: models::FormationAttributes,
+    ) -> Self {
+        models::Formation {
+            id: Some(id.into()),
+            type_: Some(models::FormationType::Formations),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::HttpAuth {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(
+        id: impl Into<String>,
+        attributes: models::HttpAuthAttributes,
+    ) -> Self {
+        models::HttpAuth {
+            id: Some(id.into()),
+            type_: Some(models::HttpAuthType::HttpAuths),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::HttpAuthIp {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(
+        id: impl Into<String>,
+        attributes: models::HttpAuthIpAttributes,
+    ) -> Self {
+        models::HttpAuthIp {
+            id: Some(id.into()),
+            type_: Some(models::HttpAuthIpType::HttpAuthIPs),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::HttpAuthUser {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(
+        id: impl Into<String>,
+        attributes: models::HttpAuthUserAttributes,
+    ) -> Self {
+        models::HttpAuthUser {
+            id: Some(id.into()),
+            type_: Some(models::HttpAuthUserType::HttpAuthUsers),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::Health {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(id: impl Into<String>, attributes: models::HealthAttributes) -> Self {
+        models::Health {
+            id: Some(id.into()),
+            type_: Some(models::HealthType::Health),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::Maintenance {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(
+        id: impl Into<String>,
+        attributes: models::MaintenanceAttributes,
+    ) -> Self {
+        models::Maintenance {
+            id: Some(id.into()),
+            type_: Some(models::MaintenanceType::Maintenances),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::QueueJob {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(
+        id: impl Into<String>,
+        attributes: models::QueueJobAttributes,
+    ) -> Self {
+        models::QueueJob {
+            id: Some(id.into()),
+            type_: Some(models::QueueJobType::QueueJobs),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::Resource {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(
+        id: impl Into<String>,
+        attributes: models::ResourceAttributes,
+    ) -> Self {
+        models::Resource {
+            id: Some(id.into()),
+            type_: Some(models::ResourceType::Resources),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::SshKey {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(id: impl Into<String>, attributes: models::SshKeyAttributes) -> Self {
+        models::SshKey {
+            id: Some(id.into()),
+            type_: Some(models::SshKeyType::SshKeys),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::Scheduler {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(
+        id: impl Into<String>,
+        attributes: models::SchedulerAttributes,
+    ) -> Self {
+        models::Scheduler {
+            id: Some(id.into()),
+            type_: Some(models::SchedulerType::Schedulers),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::SchedulerSetting {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(
+        id: impl Into<String>,
+        attributes: models::SchedulerSettingAttributes,
+    ) -> Self {
+        models::SchedulerSetting {
+            id: Some(id.into()),
+            type_: Some(models::SchedulerSettingType::SchedulerSettings),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::Service {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(id: impl Into<String>, attributes: models::ServiceAttributes) -> Self {
+        models::Service {
+            id: Some(id.into()),
+            type_: Some(models::ServiceType::Services),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::Token {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(id: impl Into<String>, attributes: models::TokenAttributes) -> Self {
+        models::Token {
+            id: Some(id.into()),
+            type_: Some(models::TokenType::Tokens),
+            attributes: Some(attributes),
+        }
+    }
+}
+impl models::TokenCreate {
+    /// The record of this id, its type the one the schema allows.
+    pub fn record(
+        id: impl Into<String>,
+        attributes: models::TokenCreateAttributes,
+    ) -> Self {
+        models::TokenCreate {
+            id: Some(id.into()),
+            type_: Some(models::TokenCreateType::Tokens),
+            attributes: Some(attributes),
+        }
+    }
+}
 /// Path and query parameters of the operations.
 pub mod params {
     #[allow(unused_imports)]

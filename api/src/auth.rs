@@ -105,6 +105,8 @@ fn no_parameters() -> ExtractorMetadata {
     ExtractorMetadata { extension_mode: ExtensionMode::None, parameters: vec![] }
 }
 
+// The two types exist so that the generated trait says which credentials an operation accepts;
+// both are read from the request the same way, by `Credentials::from_request`.
 #[async_trait]
 impl SharedExtractor for BearerAuth {
     async fn from_request<C: ServerContext>(rqctx: &RequestContext<C>) -> Result<Self, HttpError> {

@@ -49,7 +49,8 @@ pub struct OperationFacts<'a> {
     pub reaches_dokku: bool,
 }
 
-/// The documented additions (`docs/status-codes.md` gives the reasons). Each also has an entry in `spec/contract-diff.txt`.
+/// The documented additions (`docs/status-codes.md` gives the reasons), one entry per status with
+/// the rule that adds it to an operation. Each also has an entry in `spec/contract-diff.txt`.
 pub const ADDITIONS: &[Addition] = &[
     Addition {
         status: 400,

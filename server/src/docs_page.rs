@@ -57,46 +57,30 @@ const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 const TEXT: &str = "text/plain; charset=utf-8";
 
+/// Every file the page loads or links, one a line.
 const FILES: &[File] = &[
-    File {
-        name: "swagger-ui-bundle.js",
-        content_type: JS,
-        bytes: asset!("swagger-ui/swagger-ui-bundle.js"),
-        fingerprinted: true,
-    },
-    File {
-        name: "swagger-ui.css",
-        content_type: CSS,
-        bytes: asset!("swagger-ui/swagger-ui.css"),
-        fingerprinted: true,
-    },
-    File {
-        name: "favicon-32x32.png",
-        content_type: "image/png",
-        bytes: asset!("swagger-ui/favicon-32x32.png"),
-        fingerprinted: true,
-    },
-    File { name: "docs.js", content_type: JS, bytes: asset!("docs.js"), fingerprinted: true },
-    File { name: "docs.css", content_type: CSS, bytes: asset!("docs.css"), fingerprinted: true },
-    File {
-        name: "LICENSE",
-        content_type: TEXT,
-        bytes: asset!("swagger-ui/LICENSE"),
-        fingerprinted: false,
-    },
-    File {
-        name: "NOTICE",
-        content_type: TEXT,
-        bytes: asset!("swagger-ui/NOTICE"),
-        fingerprinted: false,
-    },
-    File {
-        name: "swagger-ui-bundle.js.LICENSE.txt",
-        content_type: TEXT,
-        bytes: asset!("swagger-ui/swagger-ui-bundle.js.LICENSE.txt"),
-        fingerprinted: false,
-    },
+    loaded("swagger-ui-bundle.js", JS, asset!("swagger-ui/swagger-ui-bundle.js")),
+    loaded("swagger-ui.css", CSS, asset!("swagger-ui/swagger-ui.css")),
+    loaded("favicon-32x32.png", "image/png", asset!("swagger-ui/favicon-32x32.png")),
+    loaded("docs.js", JS, asset!("docs.js")),
+    loaded("docs.css", CSS, asset!("docs.css")),
+    linked("LICENSE", asset!("swagger-ui/LICENSE")),
+    linked("NOTICE", asset!("swagger-ui/NOTICE")),
+    linked(
+        "swagger-ui-bundle.js.LICENSE.txt",
+        asset!("swagger-ui/swagger-ui-bundle.js.LICENSE.txt"),
+    ),
 ];
+
+/// A file the page loads: fingerprinted.
+const fn loaded(name: &'static str, content_type: &'static str, bytes: &'static [u8]) -> File {
+    File { name, content_type, bytes, fingerprinted: true }
+}
+
+/// A licence text the page links: plain text under its own name.
+const fn linked(name: &'static str, bytes: &'static [u8]) -> File {
+    File { name, content_type: TEXT, bytes, fingerprinted: false }
+}
 
 const PAGE_TEMPLATE: &str =
     include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/docs/index.html"));

@@ -1,7 +1,8 @@
 //! `dokku-pro-api doctor`: checks the configured setup end to end, read-only, and says how to fix
 //! what is wrong.
 //!
-//! Three groups of checks, each a [`Check`] (name, ok/warn/fail/skip, what was found, the fix):
+//! Three groups of checks, each a [`Check`] (name, ok/warn/fail/skip, what was found, the fix),
+//! so every check ends alike, building its `Check`; what each inspects is its own:
 //!
 //! * **local** ([`local_checks`]): the data directory (there, writable by this user, owner-only:
 //!   it holds the database, the token signing key and the initial admin password), the files in

@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dokku_pro_api::models::{
-    Health, HealthAttributes, HealthAttributesStatus, HealthCheck, HealthCheckStatus, HealthType,
+    Health, HealthAttributes, HealthAttributesStatus, HealthCheck, HealthCheckStatus,
 };
 use dokku_pro_api::responses::HttpResponseHealth;
 use slog::{Logger, error, info, warn};
@@ -219,10 +219,9 @@ impl Monitor {
         } else {
             HealthAttributesStatus::Ok
         };
-        let health = Health {
-            id: Some("server".into()),
-            type_: Some(HealthType::Health),
-            attributes: Some(HealthAttributes {
+        let health = Health::record(
+            "server",
+            HealthAttributes {
                 status: Some(status),
                 server_version: Some(env!("CARGO_PKG_VERSION").into()),
                 dokku_host: Some(self.host.kind().into()),
@@ -235,8 +234,8 @@ impl Monitor {
                     }
                     None => vec![health_check(SETUP_PENDING, Status::Skip, "still running")],
                 },
-            }),
-        };
+            },
+        );
         HttpResponseHealth { health, failures, retry_after: STORAGE_PERIOD.as_secs() }
     }
 }

@@ -3,7 +3,8 @@
 //! into typed identifiers, unpacks the body and calls the app function named after the operation;
 //! the result is answered in the operation's response type. Both ends are
 //! [`crate::envelope`]'s. Nothing else happens here: statuses are chosen in `crate::error`,
-//! decisions in the app layer.
+//! decisions in the app layer. The methods look alike because their signatures are the
+//! generated trait's; each differs only in what it parses and which app function it calls.
 
 use std::sync::Arc;
 

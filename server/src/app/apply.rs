@@ -2,7 +2,7 @@
 //! share one shape: change the app's stored settings at once, without a restart, so a bad input
 //! or Dokku's refusal comes back as an error straight away; then queue the job that makes the
 //! change live, and answer `202` with the job in `Content-Location`. [`change_then_apply`] is that
-//! shape; each operation only says what to change.
+//! shape ([`remove_then_apply`] its form for the DELETEs); each operation only says what to change.
 //!
 //! Order matters for crash safety: the job's intent is on disk before the change reaches Dokku
 //! ([`crate::jobs::Jobs::intend`]), so a process killed between the change and the queueing of
@@ -12,7 +12,7 @@
 //! change that never goes live is not.
 
 use crate::app::{AppError, OpContext};
-use crate::host::{HostError, LockKey, Locked};
+use crate::host::{DokkuCommand, HostError, LockKey, Locked};
 use crate::ids::AppName;
 use crate::jobs::{ApplyAction, Enqueued};
 
@@ -45,6 +45,22 @@ pub async fn change_then_apply<T>(
             Err(e)
         }
     }
+}
+
+/// The four `202` DELETEs: under the app's lock, `removal` checks that the object exists (an
+/// error, usually 404, if not) and names the command that removes it; the answer is the job.
+pub async fn remove_then_apply(
+    opctx: &OpContext,
+    app: &AppName,
+    action: ApplyAction,
+    removal: impl AsyncFnOnce() -> Result<DokkuCommand, AppError>,
+) -> Result<Enqueued, AppError> {
+    let ((), job) = change_then_apply(opctx, app, action, async |lock| {
+        lock.run(&removal().await?).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(job)
 }
 
 /// Whether a failed change may nevertheless have reached Dokku's stored state.

@@ -29,7 +29,7 @@
 //! report first and changes nothing when the app is already in the requested state: PATCH is
 //! idempotent. Renaming is not supported: a `data.id` other than the path's app is 403.
 
-use dokku_pro_api::models::{App, AppAttributes, AppType};
+use dokku_pro_api::models::{App, AppAttributes};
 
 use super::{AppError, IdRule, OpContext, check_data_id};
 use crate::host::parse::{KnownFailure, parse_app_report_json, parse_stderr};
@@ -38,11 +38,7 @@ use crate::ids::{AppName, required};
 
 /// The API's view of an app.
 fn app(name: &AppName, locked: bool) -> App {
-    App {
-        id: Some(name.to_string()),
-        type_: Some(AppType::Apps),
-        attributes: Some(AppAttributes { locked }),
-    }
+    App::record(name.to_string(), AppAttributes { locked })
 }
 
 /// Whether the app is locked: `apps:report <app> --format json` (exit 20 = 404).

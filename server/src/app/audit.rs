@@ -1,9 +1,7 @@
 //! The audit log: the extension `GET /audit` (newest first, filtered, paginated by an opaque
 //! cursor). What is recorded, and how, is `crate::audit`. Reads cost no Dokku call.
 
-use dokku_pro_api::models::{
-    AuditEvent, AuditEventAttributes, AuditEventType, GetAuditEventsResponseLinks,
-};
+use dokku_pro_api::models::{AuditEvent, AuditEventAttributes, GetAuditEventsResponseLinks};
 use dokku_pro_api::params::GetAuditEventsQuery;
 
 use super::{AppError, OpContext};
@@ -89,10 +87,9 @@ fn next_page(filter: &Filter, limit: u32, last: i64) -> String {
 
 /// The API's `AuditEvent` for a stored event.
 pub fn audit_event(e: &Event) -> AuditEvent {
-    AuditEvent {
-        id: Some(e.id.to_string()),
-        type_: Some(AuditEventType::AuditEvents),
-        attributes: Some(AuditEventAttributes {
+    AuditEvent::record(
+        e.id.to_string(),
+        AuditEventAttributes {
             time: chrono::DateTime::from_timestamp_millis(e.at_ms),
             duration_ms: Some(e.duration_ms),
             user: e.user.clone(),
@@ -105,6 +102,6 @@ pub fn audit_event(e: &Event) -> AuditEvent {
             status: Some(i64::from(e.status)),
             job_id: e.job_id.map(|j| j.to_string()),
             client: e.client.clone(),
-        }),
-    }
+        },
+    )
 }

@@ -25,10 +25,7 @@
 //! [`super::selectable`]'s; what is left here is the mapping to this family's own model types,
 //! which the seed declares apart (and builders have one setting more, `build_dir`).
 
-use dokku_pro_api::models::{
-    Builder, BuilderAttributes, BuilderSetting, BuilderSettingAttributes, BuilderSettingType,
-    BuilderType,
-};
+use dokku_pro_api::models::{Builder, BuilderAttributes, BuilderSetting, BuilderSettingAttributes};
 
 use super::selectable::{BUILDERS, optional};
 use super::{AppError, OpContext};
@@ -36,11 +33,7 @@ use crate::host::parse::{BuilderReport, parse_builder_report_json};
 use crate::ids::{AppName, BuildDir, PluginSuffix};
 
 fn builder(name: &str) -> Builder {
-    Builder {
-        id: Some(name.to_string()),
-        type_: Some(BuilderType::Builders),
-        attributes: Some(BuilderAttributes { name: Some(name.to_string()) }),
-    }
+    Builder::record(name.to_string(), BuilderAttributes { name: Some(name.to_string()) })
 }
 
 /// `getBuilders`.
@@ -58,10 +51,9 @@ pub async fn get_builder_by_id(
 }
 
 fn setting(app: &AppName, report: BuilderReport) -> BuilderSetting {
-    BuilderSetting {
-        id: Some(app.to_string()),
-        type_: Some(BuilderSettingType::BuilderSettings),
-        attributes: Some(BuilderSettingAttributes {
+    BuilderSetting::record(
+        app.to_string(),
+        BuilderSettingAttributes {
             app_id: Some(app.to_string()),
             selected: Some(report.selected.unwrap_or_default()),
             global_selected: Some(report.global_selected.unwrap_or_default()),
@@ -69,8 +61,8 @@ fn setting(app: &AppName, report: BuilderReport) -> BuilderSetting {
             build_dir: Some(report.build_dir.unwrap_or_default()),
             global_build_dir: Some(report.global_build_dir.unwrap_or_default()),
             computed_build_dir: Some(report.computed_build_dir.unwrap_or_default()),
-        }),
-    }
+        },
+    )
 }
 
 async fn report(opctx: &OpContext, app: &AppName) -> Result<BuilderReport, AppError> {

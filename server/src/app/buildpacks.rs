@@ -11,9 +11,9 @@
 //! the way Dokku stores them: adding one that is already there is 409, and `app:heroku/nodejs`
 //! deletes the expanded URL. Each write reads the list first, under the app's lock.
 
-use dokku_pro_api::models::{Buildpack, BuildpackAttributes, BuildpackType};
+use dokku_pro_api::models::{Buildpack, BuildpackAttributes};
 
-use super::apply::change_then_apply;
+use super::apply::{change_then_apply, remove_then_apply};
 use super::{AppError, IdRule, OpContext, check_data_id};
 use crate::host::DokkuCommand;
 use crate::host::parse::parse_buildpacks_report_json;
@@ -21,15 +21,14 @@ use crate::ids::{AppName, BuildpackUrl, required};
 use crate::jobs::{ApplyAction, Enqueued};
 
 fn buildpack(app: &AppName, url: &str, position: usize) -> Buildpack {
-    Buildpack {
-        id: Some(format!("{app}:{url}")),
-        type_: Some(BuildpackType::Buildpacks),
-        attributes: Some(BuildpackAttributes {
+    Buildpack::record(
+        format!("{app}:{url}"),
+        BuildpackAttributes {
             app_id: Some(app.to_string()),
             buildpack: Some(url.to_string()),
             position: Some(position as i64),
-        }),
-    }
+        },
+    )
 }
 
 async fn current(opctx: &OpContext, app: &AppName) -> Result<Vec<String>, AppError> {
@@ -86,7 +85,7 @@ pub async fn delete_buildpack(
     opctx: &OpContext,
     (app, value): &(AppName, BuildpackUrl),
 ) -> Result<Enqueued, AppError> {
-    let ((), job) = change_then_apply(opctx, app, ApplyAction::Rebuild, async |lock| {
+    remove_then_apply(opctx, app, ApplyAction::Rebuild, async || {
         let present = current(opctx, app).await?;
         let target = if present.iter().any(|u| value == u.as_str()) {
             value.to_string()
@@ -97,9 +96,7 @@ pub async fn delete_buildpack(
             return Err(AppError::NotFound(format!("{app} has no buildpack {value}")));
         }
         let cmd = DokkuCommand::new("buildpacks:remove").arg(app.as_str()).arg(&target);
-        lock.run(&cmd.global_flag("--quiet")).await?;
-        Ok(())
+        Ok(cmd.global_flag("--quiet"))
     })
-    .await?;
-    Ok(job)
+    .await
 }

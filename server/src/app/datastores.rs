@@ -9,7 +9,7 @@
 //! Cost: `getDatastores` is one Dokku invocation, `plugin:list --format json` (Dokku ≥ 0.38.22),
 //! or the text `plugin:list` on older hosts.
 
-use dokku_pro_api::models::{Datastore as DatastoreModel, DatastoreAttributes, DatastoreType};
+use dokku_pro_api::models::{Datastore as DatastoreModel, DatastoreAttributes};
 
 use super::{AppError, OpContext, plugins};
 use crate::ids::Datastore;
@@ -19,10 +19,11 @@ pub async fn get_datastores(opctx: &OpContext) -> Result<Vec<DatastoreModel>, Ap
     Ok(installed(opctx)
         .await?
         .into_iter()
-        .map(|name| DatastoreModel {
-            id: Some(name.to_string()),
-            type_: Some(DatastoreType::Datastores),
-            attributes: Some(DatastoreAttributes { id: Some(name.to_string()) }),
+        .map(|name| {
+            DatastoreModel::record(
+                name.to_string(),
+                DatastoreAttributes { id: Some(name.to_string()) },
+            )
         })
         .collect())
 }

@@ -28,7 +28,7 @@
 //!   first or last label). A delete accepts anything Dokku itself accepts
 //!   ([`DomainName::parse_existing`]), so a domain added outside the API can be removed.
 
-use dokku_pro_api::models::{Domain, DomainAttributes, DomainType};
+use dokku_pro_api::models::{Domain, DomainAttributes};
 
 use super::{AppError, OpContext};
 use crate::host::parse::{parse_domains_app_vhosts, parse_domains_report_json};
@@ -36,14 +36,10 @@ use crate::host::{DokkuCommand, HostError, LockKey};
 use crate::ids::{AppName, DomainName, Invalid, quote, split_app_id};
 
 fn domain(app: &AppName, name: &str) -> Domain {
-    Domain {
-        id: Some(format!("{app}:{name}")),
-        type_: Some(DomainType::Domains),
-        attributes: Some(DomainAttributes {
-            app_id: Some(app.to_string()),
-            domain: Some(name.to_string()),
-        }),
-    }
+    Domain::record(
+        format!("{app}:{name}"),
+        DomainAttributes { app_id: Some(app.to_string()), domain: Some(name.to_string()) },
+    )
 }
 
 /// The app's domains in Dokku's order (exit 20 = 404).

@@ -13,9 +13,9 @@
 //! Every write holds the app's lock: Dokku's ENV writes are unlocked read-modify-write.
 
 use base64::Engine as _;
-use dokku_pro_api::models::{Env, EnvAttributes, EnvType};
+use dokku_pro_api::models::{Env, EnvAttributes};
 
-use super::apply::change_then_apply;
+use super::apply::{change_then_apply, remove_then_apply};
 use super::{AppError, IdRule, OpContext, check_data_id};
 use crate::host::DokkuCommand;
 use crate::host::parse::parse_config_export_json;
@@ -23,15 +23,14 @@ use crate::ids::{AppName, EnvKey, EnvValue, required};
 use crate::jobs::{ApplyAction, Enqueued};
 
 fn env(app: &AppName, key: &str, value: Option<&str>) -> Env {
-    Env {
-        id: Some(format!("{app}:{key}")),
-        type_: Some(EnvType::Envs),
-        attributes: Some(EnvAttributes {
+    Env::record(
+        format!("{app}:{key}"),
+        EnvAttributes {
             app_id: Some(app.to_string()),
             key: Some(key.to_string()),
             value: value.map(str::to_string),
-        }),
-    }
+        },
+    )
 }
 
 async fn export(
@@ -81,14 +80,12 @@ pub async fn delete_env(
     opctx: &OpContext,
     (app, key): &(AppName, EnvKey),
 ) -> Result<Enqueued, AppError> {
-    let ((), job) = change_then_apply(opctx, app, ApplyAction::Restart, async |lock| {
+    remove_then_apply(opctx, app, ApplyAction::Restart, async || {
         if !export(opctx, app).await?.contains_key(key.as_str()) {
             return Err(AppError::NotFound(format!("{key} is not set for {app}")));
         }
         let cmd = DokkuCommand::new("config:unset").with_args(["--no-restart", app.as_str()]);
-        lock.run(&cmd.arg(key.as_str()).global_flag("--quiet")).await?;
-        Ok(())
+        Ok(cmd.arg(key.as_str()).global_flag("--quiet"))
     })
-    .await?;
-    Ok(job)
+    .await
 }

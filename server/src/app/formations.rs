@@ -19,9 +19,9 @@
 //!
 //! Every write holds the app's lock.
 
-use dokku_pro_api::models::{Formation, FormationAttributes, FormationType, ResourceSet};
+use dokku_pro_api::models::{Formation, FormationAttributes, ResourceSet};
 
-use super::apply::change_then_apply;
+use super::apply::{change_then_apply, remove_then_apply};
 use super::{AppError, IdRule, OpContext, check_data_id, resources};
 use crate::host::DokkuCommand;
 use crate::host::parse::{
@@ -50,17 +50,16 @@ fn formation(
     sets: Option<(ResourceSet, ResourceSet)>,
 ) -> Formation {
     let (limits, reserves) = sets.unzip();
-    Formation {
-        id: Some(format!("{app}:{process_type}")),
-        type_: Some(FormationType::Formations),
-        attributes: Some(FormationAttributes {
+    Formation::record(
+        format!("{app}:{process_type}"),
+        FormationAttributes {
             app_id: Some(app.to_string()),
             process_type: Some(process_type.to_string()),
             quantity: Some(quantity),
             limits,
             reserves,
-        }),
-    }
+        },
+    )
 }
 
 /// The values of one process type and kind as a `ResourceSet` (underscores where Dokku has
@@ -148,17 +147,15 @@ pub async fn delete_formation(
     opctx: &OpContext,
     (app, process_type): &(AppName, ProcessType),
 ) -> Result<Enqueued, AppError> {
-    let ((), job) = change_then_apply(opctx, app, ApplyAction::Restart, async |lock| {
+    remove_then_apply(opctx, app, ApplyAction::Restart, async || {
         if !scales(opctx, app).await?.iter().any(|s| process_type == s.process_type.as_str()) {
             return Err(AppError::NotFound(format!(
                 "process type {process_type} does not exist for {app}"
             )));
         }
-        lock.run(&store_scale(app, process_type, 0)).await?;
-        Ok(())
+        Ok(store_scale(app, process_type, 0))
     })
-    .await?;
-    Ok(job)
+    .await
 }
 
 #[cfg(test)]

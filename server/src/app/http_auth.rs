@@ -22,8 +22,8 @@
 //! interleave with another change to the same app.
 
 use dokku_pro_api::models::{
-    HttpAuth, HttpAuthAttributes, HttpAuthIp, HttpAuthIpAttributes, HttpAuthIpType, HttpAuthType,
-    HttpAuthUser, HttpAuthUserAttributes, HttpAuthUserType,
+    HttpAuth, HttpAuthAttributes, HttpAuthIp, HttpAuthIpAttributes, HttpAuthUser,
+    HttpAuthUserAttributes,
 };
 
 use super::{AppError, IdRule, OpContext, check_data_id, plugin_error, switch_plugin};
@@ -48,37 +48,28 @@ fn command(subcommand: &str, app: &AppName) -> DokkuCommand {
 }
 
 fn http_auth(app: &AppName, enabled: bool) -> HttpAuth {
-    HttpAuth {
-        id: Some(app.to_string()),
-        type_: Some(HttpAuthType::HttpAuths),
-        attributes: Some(HttpAuthAttributes {
-            app_id: Some(app.to_string()),
-            auth_enabled: Some(enabled),
-        }),
-    }
+    HttpAuth::record(
+        app.to_string(),
+        HttpAuthAttributes { app_id: Some(app.to_string()), auth_enabled: Some(enabled) },
+    )
 }
 
 fn allowed_ip(app: &AppName, ip: &str) -> HttpAuthIp {
-    HttpAuthIp {
-        id: Some(format!("{app}:{ip}")),
-        type_: Some(HttpAuthIpType::HttpAuthIPs),
-        attributes: Some(HttpAuthIpAttributes {
-            app_id: Some(app.to_string()),
-            ip_address: Some(ip.to_string()),
-        }),
-    }
+    HttpAuthIp::record(
+        format!("{app}:{ip}"),
+        HttpAuthIpAttributes { app_id: Some(app.to_string()), ip_address: Some(ip.to_string()) },
+    )
 }
 
 fn user(app: &AppName, name: &str) -> HttpAuthUser {
-    HttpAuthUser {
-        id: Some(format!("{app}:{name}")),
-        type_: Some(HttpAuthUserType::HttpAuthUsers),
-        attributes: Some(HttpAuthUserAttributes {
+    HttpAuthUser::record(
+        format!("{app}:{name}"),
+        HttpAuthUserAttributes {
             app_id: Some(app.to_string()),
             username: Some(name.to_string()),
             password: None,
-        }),
-    }
+        },
+    )
 }
 
 /// `getHttpAuthForApp`: the one record, in a list as the seed has it.

@@ -5,7 +5,7 @@
 //! the plugin's version is not something the server can know without another call).
 //! `maintenance:enable/disable` are idempotent ("already enabled", exit 0) and only reload nginx.
 
-use dokku_pro_api::models::{Maintenance, MaintenanceAttributes, MaintenanceType};
+use dokku_pro_api::models::{Maintenance, MaintenanceAttributes};
 
 use super::{AppError, OpContext, plugin_error, switch_plugin};
 use crate::host::DokkuCommand;
@@ -13,14 +13,10 @@ use crate::host::parse::parse_maintenance_enabled;
 use crate::ids::AppName;
 
 fn maintenance(app: &AppName, enabled: bool) -> Maintenance {
-    Maintenance {
-        id: Some(app.to_string()),
-        type_: Some(MaintenanceType::Maintenances),
-        attributes: Some(MaintenanceAttributes {
-            app_id: Some(app.to_string()),
-            enabled: Some(enabled),
-        }),
-    }
+    Maintenance::record(
+        app.to_string(),
+        MaintenanceAttributes { app_id: Some(app.to_string()), enabled: Some(enabled) },
+    )
 }
 
 /// `getMaintenanceForApp`: the one record, in a list as the seed has it.

@@ -5,6 +5,12 @@
 //! Dokku command. It takes the lock of what it changes ([`crate::host::LockKey`]), runs Dokku
 //! commands or queues a job ([`apply`]), and returns the spec's models.
 //!
+//! The functions of one kind read alike by design, not by copying: a read takes the app, asks
+//! one report and maps it to the models; a change takes the record, unpacks its attributes,
+//! checks its ids, then runs one command under the lock. Their signatures are the operations',
+//! and each runs its own Dokku command on its own model, so there is nothing to share beyond
+//! [`apply`], [`selectable`] and the record constructors generated for every model.
+//!
 //! Errors are [`AppError`]; `crate::error` turns them into HTTP statuses (`docs/status-codes.md`):
 //! invalid input 400, unknown resource 404, already exists 409, forbidden 403, and host errors as
 //! the host layer says (unknown app 404, Dokku refused 400, unreachable 503, timeout 504).

@@ -7,7 +7,7 @@
 
 use dokku_pro_api::models::{
     GetQueueJobsResponseLinks, GetQueueJobsStateItem, QueueJob, QueueJobAttributes,
-    QueueJobAttributesState, QueueJobType,
+    QueueJobAttributesState,
 };
 use dokku_pro_api::params::GetQueueJobsQuery;
 use dokku_pro_api::responses::ServerSentEvent;
@@ -125,18 +125,17 @@ pub fn queue_job(job: &JobRecord) -> QueueJob {
         JobState::Failed => QueueJobAttributesState::Failed,
         JobState::Unknown => QueueJobAttributesState::Unknown,
     };
-    QueueJob {
-        id: Some(job.id.to_string()),
-        type_: Some(QueueJobType::QueueJobs),
-        attributes: Some(QueueJobAttributes {
+    QueueJob::record(
+        job.id.to_string(),
+        QueueJobAttributes {
             command: job.command.clone(),
             internal_id: Some(job.internal_id.clone()),
             request_id: job.request_id.clone(),
             retry_count: Some(i64::from(job.retry_count)),
             state: Some(state),
             status_message: Some(job.status_message.clone()),
-        }),
-    }
+        },
+    )
 }
 
 /// A path id: digits only. Too many digits for a job that could exist is still a well-formed

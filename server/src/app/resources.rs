@@ -22,10 +22,9 @@
 
 use dokku_pro_api::models::{
     Resource, ResourceAttributes, ResourceAttributesName, ResourceAttributesResourceType,
-    ResourceType,
 };
 
-use super::apply::change_then_apply;
+use super::apply::{change_then_apply, remove_then_apply};
 use super::{AppError, IdRule, OpContext, check_data_id};
 use crate::host::DokkuCommand;
 use crate::host::parse::{ResourceKind, ResourceSetting, parse_resource_report_json};
@@ -100,17 +99,16 @@ fn resource(
         ResourceKind::Limit => ResourceAttributesResourceType::Limit,
         ResourceKind::Reserve => ResourceAttributesResourceType::Reserve,
     };
-    Resource {
-        id: Some(format!("{app}:{process_type}:{kind}:{name}")),
-        type_: Some(ResourceType::Resources),
-        attributes: Some(ResourceAttributes {
+    Resource::record(
+        format!("{app}:{process_type}:{kind}:{name}"),
+        ResourceAttributes {
             app_id: Some(app.to_string()),
             process_type: Some(process_type.to_string()),
             resource_type: Some(resource_type),
             name: Some(name),
             value: Some(value.to_string()),
-        }),
-    }
+        },
+    )
 }
 
 /// `resource:limit|reserve --<name> <value> [--process-type <p>] <app>`.
@@ -197,7 +195,7 @@ pub fn parse_resource_id(id: &str) -> Result<ResourceId, Invalid> {
 pub async fn delete_resource(opctx: &OpContext, id: &ResourceId) -> Result<Enqueued, AppError> {
     let (app, scope, kind, name) = id;
     let (kind, name) = (*kind, *name);
-    let ((), job) = change_then_apply(opctx, app, ApplyAction::Restart, async |lock| {
+    remove_then_apply(opctx, app, ApplyAction::Restart, async || {
         let set = report(opctx, app).await?.iter().any(|s| {
             scope.as_str() == s.process_type
                 && s.kind == kind
@@ -208,11 +206,9 @@ pub async fn delete_resource(opctx: &OpContext, id: &ResourceId) -> Result<Enque
                 "no {name} {kind} is set for process type {scope} of {app}"
             )));
         }
-        lock.run(&set_command(app, scope, kind, name, "clear")).await?;
-        Ok(())
+        Ok(set_command(app, scope, kind, name, "clear"))
     })
-    .await?;
-    Ok(job)
+    .await
 }
 
 #[cfg(test)]

@@ -19,7 +19,6 @@
 
 use dokku_pro_api::models::{
     Scheduler, SchedulerAttributes, SchedulerSetting, SchedulerSettingAttributes,
-    SchedulerSettingType, SchedulerType,
 };
 
 use super::selectable::{SCHEDULERS, optional};
@@ -28,11 +27,7 @@ use crate::host::parse::{SchedulerReport, parse_scheduler_report_json};
 use crate::ids::{AppName, PluginSuffix};
 
 fn scheduler(name: &str) -> Scheduler {
-    Scheduler {
-        id: Some(name.to_string()),
-        type_: Some(SchedulerType::Schedulers),
-        attributes: Some(SchedulerAttributes { name: Some(name.to_string()) }),
-    }
+    Scheduler::record(name.to_string(), SchedulerAttributes { name: Some(name.to_string()) })
 }
 
 /// `getSchedulers`.
@@ -50,16 +45,15 @@ pub async fn get_scheduler_by_id(
 }
 
 fn setting(app: &AppName, report: SchedulerReport) -> SchedulerSetting {
-    SchedulerSetting {
-        id: Some(app.to_string()),
-        type_: Some(SchedulerSettingType::SchedulerSettings),
-        attributes: Some(SchedulerSettingAttributes {
+    SchedulerSetting::record(
+        app.to_string(),
+        SchedulerSettingAttributes {
             app_id: Some(app.to_string()),
             selected: Some(report.selected.unwrap_or_default()),
             global_selected: Some(report.global_selected.unwrap_or_default()),
             computed_selected: Some(report.computed_selected.unwrap_or_default()),
-        }),
-    }
+        },
+    )
 }
 
 async fn report(opctx: &OpContext, app: &AppName) -> Result<SchedulerReport, AppError> {

@@ -49,7 +49,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use dokku_pro_api::models::{Service, ServiceAttributes, ServiceCreate, ServiceLink, ServiceType};
+use dokku_pro_api::models::{Service, ServiceAttributes, ServiceCreate, ServiceLink};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::Value;
 
@@ -298,11 +298,7 @@ fn to_model(service: &ServiceRef, info: Option<&ServiceInfo>, fields: &Fields) -
             a.links = info.links.clone();
         }
     }
-    Service {
-        id: Some(service.name.to_string()),
-        type_: Some(ServiceType::Services),
-        attributes: Some(a),
-    }
+    Service::record(service.name.to_string(), a)
 }
 
 /// The models of these services, reading `<p>:info` only if the fields need it. A service that

@@ -28,7 +28,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
-use dokku_pro_api::models::{SshKey, SshKeyAttributes, SshKeyType};
+use dokku_pro_api::models::{SshKey, SshKeyAttributes};
 use sha2::{Digest, Sha256};
 
 use super::{AppError, OpContext};
@@ -215,15 +215,14 @@ fn allowed_keys(value: Option<&str>) -> Result<(), Invalid> {
 
 fn to_model(entry: SshKeyEntry) -> SshKey {
     let non_empty = |s: String| if s.is_empty() { None } else { Some(s) };
-    SshKey {
-        id: Some(entry.fingerprint),
-        type_: Some(SshKeyType::SshKeys),
-        attributes: Some(SshKeyAttributes {
+    SshKey::record(
+        entry.fingerprint,
+        SshKeyAttributes {
             username: non_empty(entry.name),
             ssh_key: entry.public_key,
             allowed_keys: non_empty(entry.allowed_keys),
-        }),
-    }
+        },
+    )
 }
 
 /// Runs a listing; an empty `authorized_keys` (exit 1, `authorized_keys is empty for dokku`) is
@@ -339,15 +338,14 @@ pub async fn add_ssh_key(opctx: &OpContext, data: SshKey) -> Result<SshKey, AppE
     // Dokku prints the fingerprint `ssh-keygen -lf` computed: the one its listing will show. It
     // equals ours on any current OpenSSH; if the host differs, its own is the usable id.
     let id = parse_ssh_key_add(&out.stdout).unwrap_or_else(|_| key.fingerprint.clone());
-    Ok(SshKey {
-        id: Some(id),
-        type_: Some(SshKeyType::SshKeys),
-        attributes: Some(SshKeyAttributes {
+    Ok(SshKey::record(
+        id,
+        SshKeyAttributes {
             username: Some(name.to_string()),
             ssh_key: Some(key.line),
             allowed_keys: Some(DEFAULT_ALLOWED_KEYS.to_string()),
-        }),
-    })
+        },
+    ))
 }
 
 /// `deleteSSHKey`: `ssh-keys:remove --fingerprint <fp>` as root, after checking the key exists

@@ -45,7 +45,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use dokku_pro_api::auth::Credentials;
-use dokku_pro_api::models::{Token, TokenAttributes, TokenType};
+use dokku_pro_api::models::{Token, TokenAttributes};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use slog::{Logger, debug, info, warn};
@@ -707,16 +707,15 @@ impl Authenticator {
         };
         let jwt = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| AuthError::Internal(format!("cannot sign the token: {e}")))?;
-        Ok(Token {
-            id: Some(jwt),
-            type_: Some(TokenType::Tokens),
-            attributes: Some(TokenAttributes {
+        Ok(Token::record(
+            jwt,
+            TokenAttributes {
                 refresh_token: Some(pair.refresh),
                 access_token_expires: Some(pair.access_expires),
                 refresh_token_expires: Some(pair.refresh_expires),
                 uses,
-            }),
-        })
+            },
+        ))
     }
 
     /// `DELETE /tokens/{tokenId}`: revokes that token's session (its access and refresh tokens,

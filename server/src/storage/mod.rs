@@ -7,6 +7,11 @@
 //! SQLite calls block, so async code reaches the database through [`Storage::call`], which runs
 //! the closure on tokio's blocking pool; one connection behind a mutex serializes writers (SQLite
 //! allows one writer at a time anyway) and keeps the code simple.
+//!
+//! Each table belongs to one module (`auth::tokens`, `jobs::store`, `audit::store`), which
+//! declares its row structs and maps rows to them by column position, in its own `SELECT`'s
+//! order. Those structs and mappings read alike; a shared mapper would hide which column is
+//! which, so each stays next to its statements.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -492,6 +492,53 @@ fn envelope_impls(types: &TypeSpace, envelopes: &[typify::TypeId]) -> Result<Vec
     Ok(impls)
 }
 
+/// A constructor for every resource record of the spec (`{id, type, attributes}`, all optional,
+/// `type` an enum of one value): `Domain::record(id, attributes)`. The `type` can only be that
+/// one value, so the server never spells it, nor wraps the three fields in `Some`.
+fn record_impls(types: &TypeSpace) -> Result<Vec<TokenStream>> {
+    let mut impls = Vec::new();
+    for ty in types.iter_types() {
+        let typify::TypeDetails::Struct(details) = ty.details() else { continue };
+        let mut fields = BTreeMap::new();
+        for prop in details.properties_info() {
+            let inner = match types.get_type(&prop.type_id)?.details() {
+                typify::TypeDetails::Option(inner) => Some(types.get_type(&inner)?),
+                _ => None,
+            };
+            fields.insert(prop.name, inner);
+        }
+        let fields: BTreeMap<_, _> = match fields.into_iter().map(|(k, v)| Some((k, v?))).collect()
+        {
+            Some(fields) => fields,
+            None => continue,
+        };
+        let (Some(id), Some(kind), Some(attributes), 3) =
+            (fields.get("id"), fields.get("type_"), fields.get("attributes"), fields.len())
+        else {
+            continue;
+        };
+        let typify::TypeDetails::String = id.details() else { continue };
+        let typify::TypeDetails::Enum(values) = kind.details() else { continue };
+        let variants: Vec<_> = values.variants().collect();
+        let [(variant, typify::TypeEnumVariant::Simple)] = variants.as_slice() else { continue };
+        let (record, kind, attributes) = (ty.ident(), kind.ident(), attributes.ident());
+        let variant = format_ident!("{}", variant);
+        impls.push(quote! {
+            impl #record {
+                /// The record of this id, its type the one the schema allows.
+                pub fn record(id: impl Into<String>, attributes: #attributes) -> Self {
+                    #record {
+                        id: Some(id.into()),
+                        type_: Some(#kind::#variant),
+                        attributes: Some(attributes),
+                    }
+                }
+            }
+        });
+    }
+    Ok(impls)
+}
+
 /// Generates the Rust source of the contract: models, parameters, headers and the API trait.
 pub fn generate(sources: &Sources, options: &Options) -> Result<String> {
     let merged = merged_document(sources)?;
@@ -767,6 +814,7 @@ pub fn generate(sources: &Sources, options: &Options) -> Result<String> {
         .collect();
     let models = types.to_stream();
     let envelope_impls = envelope_impls(&types, &envelopes)?;
+    let record_impls = record_impls(&types)?;
     let header_items: Vec<&TokenStream> = header_types.values().map(|(item, _)| item).collect();
     let file = quote! {
         /// The spec's schemas and the request/response envelopes of its operations (typify).
@@ -775,6 +823,7 @@ pub fn generate(sources: &Sources, options: &Options) -> Result<String> {
         }
 
         #(#envelope_impls)*
+        #(#record_impls)*
 
         /// Path and query parameters of the operations.
         pub mod params {
