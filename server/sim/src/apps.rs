@@ -4,6 +4,7 @@ use crate::context::{Ctx, MSG_BAD_NAME, MSG_NO_APP, is_valid_new_name};
 use crate::domains;
 use crate::flags::{self, bool_flag, value_flag};
 use crate::output::{CmdResult, Out, go_json};
+use crate::properties::global_value;
 use crate::ps::{self, hex_id};
 use crate::report::{self, GoReport};
 use crate::state::App;
@@ -94,12 +95,7 @@ pub(crate) fn report(ctx: &mut Ctx, args: &[String]) -> CmdResult {
 }
 
 fn collect_report(ctx: &Ctx, subject: &str) -> Vec<(String, String)> {
-    let stored = ctx.state.global.apps.get("disable-autocreation").cloned();
-    let global = match stored {
-        Some(value) => value,
-        None if !ctx.v.global_keys_raw() => "false".to_string(),
-        None => String::new(),
-    };
+    let global = global_value(ctx, &ctx.state.global.apps, "disable-autocreation", "false");
     if subject == "--global" {
         return report::pairs(&[("--app-global-disable-autocreation", global)]);
     }
@@ -162,6 +158,8 @@ fn confirm(ctx: &mut Ctx, name: &str) -> CmdResult {
     Ok(())
 }
 
+// lock, unlock and locked share only the `<app>` argument; each mimics its own Dokku command,
+// with its own messages and (for unlock) its own failure on a missing lock.
 pub(crate) fn lock(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     let parsed = flags::parse(&mut ctx.out, args, &[])?;
     let name = ctx.verify_app(parsed.arg(0))?;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::context::Ctx;
 use crate::output::CmdResult;
-use crate::properties::{self, PropertySpec, get};
+use crate::properties::{self, PropertySpec, get, global_value};
 use crate::report::{self, GoReport};
 use crate::state::State;
 
@@ -23,6 +23,8 @@ const SCHEDULER_PROPS: PropertySpec = PropertySpec {
     target: scheduler_target,
 };
 
+// Builder and scheduler are separate plugins with their own property stores; each target picks
+// its plugin's map, alike only because both plugins store properties the same way.
 fn builder_target<'s>(
     state: &'s mut State,
     app: Option<&str>,
@@ -56,15 +58,10 @@ pub(crate) fn builder_report(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     report::run(ctx, args, &spec, |ctx, subject| {
         let global = &ctx.state.global.builder;
         // Builders have no built-in selection default; only skip-cleanup has one.
-        let global_skip = match global.get("skip-cleanup") {
-            Some(v) => v.clone(),
-            None if !ctx.v.global_keys_raw() => "false".to_string(),
-            None => String::new(),
-        };
         let mut rows = vec![
             ("--builder-global-build-dir", get(global, "build-dir")),
             ("--builder-global-selected", get(global, "selected")),
-            ("--builder-global-skip-cleanup", global_skip),
+            ("--builder-global-skip-cleanup", global_value(ctx, global, "skip-cleanup", "false")),
         ];
         let empty = BTreeMap::new();
         let app = if subject == "--global" { &empty } else { &ctx.app(subject).builder };
@@ -89,16 +86,9 @@ pub(crate) fn scheduler_report(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     let spec = GoReport::core(ctx, "scheduler");
     report::run(ctx, args, &spec, |ctx, subject| {
         let global = &ctx.state.global.scheduler;
-        let raw = ctx.v.global_keys_raw();
-        // Before 0.38.0 the global keys reported the effective default.
-        let global_value = |prop: &str, default: &str| match global.get(prop) {
-            Some(v) => v.clone(),
-            None if !raw => default.to_string(),
-            None => String::new(),
-        };
         let mut rows = vec![
-            ("--scheduler-global-selected", global_value("selected", "docker-local")),
-            ("--scheduler-global-shell", global_value("shell", "")),
+            ("--scheduler-global-selected", global_value(ctx, global, "selected", "docker-local")),
+            ("--scheduler-global-shell", global_value(ctx, global, "shell", "")),
         ];
         let computed = selected_scheduler(ctx.state, (subject != "--global").then_some(subject));
         rows.push(("--scheduler-computed-selected", computed));

@@ -4,7 +4,7 @@
 use crate::context::Ctx;
 use crate::flags::{self, bool_flag, value_flag};
 use crate::output::CmdResult;
-use crate::properties::get;
+use crate::properties::{get, global_value};
 use crate::report::{self, GoReport};
 
 /// The stack herokuish builds on when nothing is configured.
@@ -165,11 +165,7 @@ pub(crate) fn list(ctx: &mut Ctx, args: &[String]) -> CmdResult {
 pub(crate) fn report(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     let spec = GoReport::core(ctx, "buildpacks");
     report::run(ctx, args, &spec, |ctx, subject| {
-        let global_stack = match ctx.state.global.buildpacks.get("stack") {
-            Some(v) => v.clone(),
-            None if !ctx.v.global_keys_raw() => DEFAULT_STACK.to_string(),
-            None => String::new(),
-        };
+        let global_stack = global_value(ctx, &ctx.state.global.buildpacks, "stack", DEFAULT_STACK);
         if subject == "--global" {
             let computed = get(&ctx.state.global.buildpacks, "stack");
             return report::pairs(&[

@@ -158,6 +158,8 @@ fn not_a_command(ctx: &mut Ctx, sub: &str) -> CmdResult {
     Err(ctx.out.fail("See `dokku help` for a list of available commands."))
 }
 
+/// Routes a subcommand: one arm per Dokku command (aliases share an arm), kept as a flat table
+/// so the set of simulated commands reads at a glance.
 pub(crate) fn execute(ctx: &mut Ctx, sub: &str, args: &[String]) -> CmdResult {
     match sub {
         "version" | "--version" | "-v" => {

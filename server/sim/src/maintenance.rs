@@ -64,6 +64,8 @@ pub(crate) fn report(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     Ok(())
 }
 
+// enable and disable mirror the plugin's two separate subcommand scripts, each with its own
+// wording; they are alike because the scripts are.
 pub(crate) fn enable(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     let name = ctx.verify_app(args.first().map(String::as_str))?;
     if ctx.app(&name).maintenance {

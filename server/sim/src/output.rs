@@ -2,7 +2,9 @@
 //! ` !     ` failures) over separate stdout and stderr buffers, honouring `--quiet`.
 //!
 //! Mirrors `plugins/common/log.go` and the bash `dokku_log_*` functions: the
-//! `*_quiet` variants vanish under `--quiet`, failures and warnings never do.
+//! `*_quiet` variants vanish under `--quiet`, failures and warnings never do. Each helper and its
+//! `_quiet` twin are spelled out one by one, as Dokku has them, so a call site names the exact
+//! Dokku function it stands for.
 
 use serde::Serialize;
 

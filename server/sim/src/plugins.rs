@@ -8,6 +8,7 @@ use crate::output::{CmdResult, Stop, go_json};
 use crate::ps::hex_id;
 use crate::services::DATASTORES;
 
+/// The core plugins a 0.38 host has installed, by name.
 const CORE: [&str; 46] = [
     "00_dokku-standard",
     "20_events",

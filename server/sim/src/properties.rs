@@ -66,3 +66,18 @@ pub(crate) fn set(ctx: &mut Ctx, args: &[String], spec: &PropertySpec) -> CmdRes
 pub(crate) fn get(map: &BTreeMap<String, String>, property: &str) -> String {
     map.get(property).cloned().unwrap_or_default()
 }
+
+/// A report's `--<plugin>-global-<property>` value: the stored one; when unset, empty since
+/// 0.38.0 and the plugin's default before (see `DokkuVersion::global_keys_raw`).
+pub(crate) fn global_value(
+    ctx: &Ctx,
+    global: &BTreeMap<String, String>,
+    property: &str,
+    default: &str,
+) -> String {
+    match global.get(property) {
+        Some(value) => value.clone(),
+        None if !ctx.v.global_keys_raw() => default.to_string(),
+        None => String::new(),
+    }
+}

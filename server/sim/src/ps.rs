@@ -13,6 +13,7 @@ use crate::builder::{build_with, selected_scheduler};
 use crate::context::Ctx;
 use crate::flags::{self, bool_flag, value_flag};
 use crate::output::{CmdResult, Out, Stop, go_json};
+use crate::properties::global_value;
 use crate::report::{self, GoReport};
 use crate::state::{App, State};
 
@@ -61,6 +62,9 @@ pub(crate) fn mark_deployed(state: &mut State, app: &str, types: &[&str]) -> Res
 }
 
 /// A DNS label (procfile-util strict mode).
+///
+/// Kept apart from the server's own check of the same rule (`is_dns_label` in its ids) on
+/// purpose: the sim stands in for the host and shares no code with the server it is tested against.
 fn is_process_type(t: &str) -> bool {
     !t.is_empty()
         && t.len() <= 63
@@ -251,20 +255,15 @@ pub(crate) fn report(ctx: &mut Ctx, args: &[String]) -> CmdResult {
 
 fn ps_report_values(ctx: &Ctx, subject: &str) -> Vec<(String, String)> {
     let global = &ctx.state.global.ps;
-    let raw = ctx.v.global_keys_raw();
-    let global_value = |prop: &str, default: &str| match global.get(prop) {
-        Some(v) => v.clone(),
-        None if !raw => default.to_string(),
-        None => String::new(),
-    };
+    let global_or = |prop: &str, default: &str| global_value(ctx, global, prop, default);
     let extended = ctx.v.ps_report_extended();
     let mut rows: Vec<(String, String)> = Vec::new();
     let mut push = |flag: &str, value: String| rows.push((flag.to_string(), value));
-    push("--ps-global-procfile-path", global_value("procfile-path", "Procfile"));
-    push("--ps-global-stop-timeout-seconds", global_value("stop-timeout-seconds", "30"));
+    push("--ps-global-procfile-path", global_or("procfile-path", "Procfile"));
+    push("--ps-global-stop-timeout-seconds", global_or("stop-timeout-seconds", "30"));
     if extended {
-        push("--ps-global-restart-policy", global_value("restart-policy", "on-failure:10"));
-        push("--ps-global-skip-deploy", global_value("skip-deploy", "false"));
+        push("--ps-global-restart-policy", global_or("restart-policy", "on-failure:10"));
+        push("--ps-global-skip-deploy", global_or("skip-deploy", "false"));
     }
     let empty = BTreeMap::new();
     let app_props = if subject == "--global" { &empty } else { &ctx.app(subject).ps };
@@ -371,14 +370,24 @@ pub(crate) fn rebuild(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     Ok(())
 }
 
+/// `ps:restart`, `ps:stop` and `ps:start` skip an app that was never deployed, with a warning.
+/// Each keeps its own loop around it: what they do with a deployed app differs, and its output
+/// must interleave with these warnings in order.
+fn deployed_or_warn(ctx: &mut Ctx, name: &str) -> bool {
+    let deployed = ctx.app(name).deployed;
+    if !deployed {
+        ctx.out.warn(&format!("App {name} has not been deployed"));
+    }
+    deployed
+}
+
 /// Restarts take no deploy lock (only builds do).
 pub(crate) fn restart(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     start_build_capture(ctx, args);
     let (apps, rest) = targets(ctx, args)?;
     let only = rest.first().map(|t| vec![t.clone()]);
     for name in apps {
-        if !ctx.app(&name).deployed {
-            ctx.out.warn(&format!("App {name} has not been deployed"));
+        if !deployed_or_warn(ctx, &name) {
             continue;
         }
         bump_deploy(ctx.state, &name);
@@ -390,8 +399,7 @@ pub(crate) fn restart(ctx: &mut Ctx, args: &[String]) -> CmdResult {
 pub(crate) fn stop(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     let (apps, _) = targets(ctx, args)?;
     for name in apps {
-        if !ctx.app(&name).deployed {
-            ctx.out.warn(&format!("App {name} has not been deployed"));
+        if !deployed_or_warn(ctx, &name) {
             continue;
         }
         ctx.out.line_quiet(&format!("Stopping {name}"));
@@ -406,8 +414,7 @@ pub(crate) fn stop(ctx: &mut Ctx, args: &[String]) -> CmdResult {
 pub(crate) fn start(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     let (apps, _) = targets(ctx, args)?;
     for name in apps {
-        if !ctx.app(&name).deployed {
-            ctx.out.warn(&format!("App {name} has not been deployed"));
+        if !deployed_or_warn(ctx, &name) {
             continue;
         }
         ctx.app_mut(&name).ps.remove("restore");

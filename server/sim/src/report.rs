@@ -51,6 +51,9 @@ pub(crate) struct ReportArgs {
     pub too_many_flags: bool,
 }
 
+/// `ParseReportArgs` scans the arguments by hand rather than through pflag (so not
+/// `flags::parse`): an unknown `--<key>` is an info flag, not an error, and `--format` takes the
+/// next word as is.
 pub(crate) fn parse_args(out: &mut Out, args: &[String]) -> Result<ReportArgs, Stop> {
     let mut subject = None;
     let mut format = None;

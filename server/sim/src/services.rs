@@ -389,8 +389,8 @@ fn app_arg(ctx: &Ctx, positional: &[String], index: usize) -> Option<String> {
     positional.get(index).cloned().filter(|a| !a.is_empty()).or_else(|| ctx.app_flag.clone())
 }
 
-/// The service and the app of `link` and `unlink` (`<service> [<app>]`), both checked as the
-/// plugin checks them, in its order.
+/// The service and the app of `link`, `unlink` and `linked` (`<service> [<app>]`), both checked
+/// as the plugin checks them, in its order.
 fn service_and_app(
     ctx: &mut Ctx,
     ds: &Datastore,
@@ -482,15 +482,7 @@ fn restart_after_link(ctx: &mut Ctx, app: &str, no_restart: bool) {
 }
 
 fn linked(ctx: &mut Ctx, ds: &Datastore, args: &[String]) -> CmdResult {
-    let svc = args.first().cloned().unwrap_or_default();
-    if svc.is_empty() {
-        return Err(ctx.out.fail("Please specify a valid name for the service"));
-    }
-    let Some(app) = app_arg(ctx, args, 1) else {
-        return Err(ctx.out.fail(MSG_NO_APP));
-    };
-    let app = ctx.verify_app(Some(&app))?;
-    let svc = verify_service(ctx, ds, Some(&svc))?;
+    let (svc, app) = service_and_app(ctx, ds, args)?;
     if service(ctx, ds, &svc).is_some_and(|s| s.links.contains_key(&app)) {
         ctx.out.info1(&format!("Service {svc} is linked to {app}"));
         Ok(())

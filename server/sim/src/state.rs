@@ -3,6 +3,9 @@
 //!
 //! Maps are `BTreeMap`s on purpose: Dokku lists apps, env keys, scale entries and properties in
 //! byte order, so iteration order here is the output order there.
+//!
+//! Every struct carries the same derives and `#[serde(default)]`, so a state file written before a
+//! field existed still loads (see `FORMAT`).
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -2,6 +2,8 @@
 //!
 //! Every gate cites the Dokku release that introduced the behaviour, so
 //! a server talking to the sim with an older version knob walks its documented fallback path.
+//! Gates are one small method per behaviour, even where two share a release: each names a
+//! separate Dokku change, and call sites ask about the behaviour, not the version number.
 
 use semver::Version;
 
