@@ -150,7 +150,7 @@ impl Fingerprint {
             b64.len() == 43
                 && b64.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/')
         });
-        if sha || is_md5(id.strip_prefix("MD5:").unwrap_or(id)) {
+        if sha || is_md5_fingerprint(id.strip_prefix("MD5:").unwrap_or(id)) {
             return Ok(Fingerprint(id.to_string()));
         }
         let hint = if id.contains(' ') {
@@ -172,11 +172,13 @@ impl Fingerprint {
             return true;
         }
         let bare = |s: &str| s.strip_prefix("MD5:").unwrap_or(s).to_ascii_lowercase();
-        is_md5(&bare(listed)) && bare(listed) == bare(&self.0)
+        is_md5_fingerprint(&bare(listed)) && bare(listed) == bare(&self.0)
     }
 }
 
-fn is_md5(s: &str) -> bool {
+/// An MD5 fingerprint without its `MD5:` prefix: 16 colon-separated pairs of hex digits, in
+/// either case. The one definition, for the ids clients send and the fingerprints Dokku prints.
+pub(crate) fn is_md5_fingerprint(s: &str) -> bool {
     let pairs: Vec<&str> = s.split(':').collect();
     pairs.len() == 16
         && pairs.iter().all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()))

@@ -57,7 +57,8 @@ fn app_name_ok(name: &str, allow_underscore: bool) -> bool {
 
 /// Whether `name` is a DNS label (at most 63 lowercase letters, digits and `-`, starting and
 /// ending with a letter or digit): what Dokku requires of Procfile process types (procfile-util's
-/// strict mode).
+/// strict mode). The simulator keeps its own copy of the rule: it stands in for Dokku, whose check
+/// must not lean on the API's.
 fn is_dns_label(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 63

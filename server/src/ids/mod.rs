@@ -10,6 +10,12 @@
 //!
 //! A parse failure is an [`Invalid`] whose message says what is wrong and how to fix it; the app
 //! layer answers it with a 400 before anything reaches Dokku.
+//!
+//! Each type's `parse` spells out its own check and message, even where several read alike
+//! (non-empty, a length bound, no leading `-`, a character set): the bound and the set are each
+//! a different plugin's rule (http-auth's `sed` patterns, sshcommand's `grep`, the datastores'
+//! `is_valid_service_name`), or the API's own where Dokku checks nothing (a build directory),
+//! and change with it; the message names exactly what that one type takes.
 
 mod access;
 mod app;
@@ -17,6 +23,7 @@ mod service;
 
 use std::fmt;
 
+pub(crate) use access::is_md5_fingerprint;
 pub use access::{AllowedIp, Fingerprint, HttpAuthPassword, HttpAuthUsername, SshKeyName};
 pub use app::{
     AppName, BuildDir, BuildpackUrl, DomainName, EnvKey, EnvValue, PluginSuffix, ProcessType,
@@ -115,6 +122,8 @@ macro_rules! text_id {
 pub(crate) use text_id;
 
 /// A value that must not appear in logs: `Debug` shows `<secret>`, and there is no `Display`.
+/// It reads like `text_id!` but gives none of its plain-text access (`as_str`, `Display`,
+/// `AsRef<str>`), so a secret cannot be formatted or passed on as text by accident.
 macro_rules! secret_text {
     ($name:ident) => {
         impl $name {

@@ -23,6 +23,12 @@
 //!   whether a command failed belongs to the executor. [`parse_stderr`] and [`KnownFailure`]
 //!   cover the few cases where only the message text tells failures apart.
 //!
+//! Each command gets its own model and its own parse function, even where two read alike line
+//! for line (a struct of optional strings filled from a `parse_report_json` key list, a `const`
+//! naming the command): `builder:report` and `scheduler:report` share `selected`,
+//! `global-selected` and `computed-selected`, but the keys of each come and go with its own
+//! plugin's releases, and each model mirrors exactly one command's output.
+//!
 //! Each area lives in its own file and is tested there on literal outputs and malformed input;
 //! `recorded` runs every parser on what a real Dokku printed (the recordings under
 //! `server/sim/tests/recordings/`).

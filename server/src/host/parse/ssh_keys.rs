@@ -5,6 +5,7 @@ use serde::Deserialize;
 use super::parse_error::ParseError;
 use super::report::parse_json_list;
 use super::text::{content_lines, is_warning, non_empty};
+use crate::ids::is_md5_fingerprint;
 
 /// One authorized key of the `dokku` user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,17 +124,11 @@ fn is_fingerprint(s: &str) -> bool {
     if let Some((algo, hash)) = s.split_once(':')
         && matches!(algo, "SHA256" | "SHA384" | "SHA512" | "MD5")
         && !hash.is_empty()
-        && (hash.chars().all(is_b64) || is_md5_hex(hash))
+        && (hash.chars().all(is_b64) || is_md5_fingerprint(hash))
     {
         return true;
     }
-    is_md5_hex(s)
-}
-
-fn is_md5_hex(s: &str) -> bool {
-    let pairs: Vec<&str> = s.split(':').collect();
-    pairs.len() == 16
-        && pairs.iter().all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()))
+    is_md5_fingerprint(s)
 }
 
 #[cfg(test)]
