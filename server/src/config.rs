@@ -8,7 +8,8 @@
 //! file (which is how a flag given on the command line finds the setting it overrides), and its
 //! default is in the struct's `Default` impl, from which the flags' `[default: ...]` is filled
 //! ([`Config::command`]). A test checks `--help` and `server/examples/config.toml` against
-//! [`Config::default`].
+//! [`Config::default`]. The settings each part runs with (`AuthSettings`, `JobSettings`)
+//! take their `Default` from here as well, so no default is written twice.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
