@@ -12,11 +12,14 @@ use dokku_pro_api::body::{AppPath, OptionalBody, PathParam, RequestData};
 use dokku_pro_api::error::ApiError;
 use dokku_pro_api::headers::ContentLocationHeader;
 use dokku_pro_api::models;
-use dokku_pro_api::responses::{self, HttpResponseAcceptedNoContent, ResponseBody};
+use dokku_pro_api::responses::{
+    self, HttpResponseAcceptedNoContent, ResponseBody, ServerSentEvent,
+};
 use dropshot::{
     HttpResponseAccepted, HttpResponseCreated, HttpResponseDeleted, HttpResponseHeaders,
     HttpResponseOk, HttpResponseUpdatedNoContent, Path, RequestContext, TypedBody,
 };
+use tokio::sync::mpsc;
 
 use crate::app::AppError;
 use crate::context::{self, ApiContext, OpContext};
@@ -108,6 +111,13 @@ impl<T, R: ResponseBody + From<T>> Answer<(T, Enqueued)> for Accepted<R> {
 impl Answer<Enqueued> for AcceptedNoContent {
     fn answer(job: Enqueued) -> Self {
         responses::accepted_no_content(job.content_location())
+    }
+}
+
+/// A job's output as server-sent events, frame by frame as the receiver gets them.
+impl<E: ServerSentEvent> Answer<mpsc::Receiver<E>> for responses::HttpResponseEventStream {
+    fn answer(events: mpsc::Receiver<E>) -> Self {
+        responses::HttpResponseEventStream::new(events)
     }
 }
 

@@ -623,12 +623,7 @@ impl DokkuProApi for DokkuProApiImpl {
         auth: BearerAuth,
         query: qs::FormQuery<params::GetQueueJobsQuery>,
     ) -> Result<HttpResponseOk<models::GetQueueJobsResponse>, ApiError> {
-        context::op(&rq, auth, async |o| queue_jobs::get_queue_jobs(o, query.into_inner()).await)
-            .await
-            .map(|(data, links)| {
-                let links = links.next.is_some().then_some(links);
-                HttpResponseOk(models::GetQueueJobsResponse { data, links })
-            })
+        op(&rq, auth, async |o| queue_jobs::get_queue_jobs(o, query.into_inner()).await).await
     }
 
     async fn get_audit_events(
@@ -636,12 +631,7 @@ impl DokkuProApi for DokkuProApiImpl {
         auth: BearerAuth,
         query: dropshot::Query<params::GetAuditEventsQuery>,
     ) -> Result<HttpResponseOk<models::GetAuditEventsResponse>, ApiError> {
-        context::op(&rq, auth, async |o| audit::get_audit_events(o, query.into_inner()).await)
-            .await
-            .map(|(data, links)| {
-                let links = links.next.is_some().then_some(links);
-                HttpResponseOk(models::GetAuditEventsResponse { data, links })
-            })
+        op(&rq, auth, async |o| audit::get_audit_events(o, query.into_inner()).await).await
     }
 
     async fn get_queue_job_output(
@@ -651,11 +641,10 @@ impl DokkuProApi for DokkuProApiImpl {
         request_headers: dropshot::Header<params::GetQueueJobOutputHeaders>,
     ) -> Result<responses::HttpResponseEventStream, ApiError> {
         let last_event_id = request_headers.into_inner().last_event_id;
-        let events = context::op(&rq, auth, async |o| {
+        op(&rq, auth, async |o| {
             let id = parse_job_id(&param(path))?;
             queue_jobs::get_queue_job_output(o, id, last_event_id.as_deref()).await
         })
-        .await?;
-        Ok(responses::HttpResponseEventStream::new(events))
+        .await
     }
 }

@@ -1,7 +1,9 @@
 //! The audit log: the extension `GET /audit` (newest first, filtered, paginated by an opaque
 //! cursor). What is recorded, and how, is `crate::audit`. Reads cost no Dokku call.
 
-use dokku_pro_api::models::{AuditEvent, AuditEventAttributes, GetAuditEventsResponseLinks};
+use dokku_pro_api::models::{
+    AuditEvent, AuditEventAttributes, GetAuditEventsResponse, GetAuditEventsResponseLinks,
+};
 use dokku_pro_api::params::GetAuditEventsQuery;
 
 use super::{AppError, OpContext};
@@ -19,7 +21,7 @@ const MAX_FILTER_CHARS: usize = 256;
 pub async fn get_audit_events(
     opctx: &OpContext,
     query: GetAuditEventsQuery,
-) -> Result<(Vec<AuditEvent>, GetAuditEventsResponseLinks), AppError> {
+) -> Result<GetAuditEventsResponse, AppError> {
     let text = |name: &str, value: Option<String>| match value {
         Some(v) if v.is_empty() || v.chars().count() > MAX_FILTER_CHARS => {
             Err(AppError::Invalid(format!(
@@ -55,14 +57,12 @@ pub async fn get_audit_events(
         limit: limit + 1,
     };
     opctx.audit.flush().await;
-    let mut found = opctx.audit.list(filter.clone()).await?;
-    let more = found.len() > limit as usize;
-    found.truncate(limit as usize);
-    let next = match (more, found.last()) {
-        (true, Some(last)) => Some(next_page(&filter, limit, last.id)),
-        _ => None,
-    };
-    Ok((found.iter().map(audit_event).collect(), GetAuditEventsResponseLinks { next }))
+    let found = opctx.audit.list(filter.clone()).await?;
+    let (found, next) = super::page(found, limit, |last| next_page(&filter, limit, last.id));
+    Ok(GetAuditEventsResponse {
+        data: found.iter().map(audit_event).collect(),
+        links: next.map(|next| GetAuditEventsResponseLinks { next: Some(next) }),
+    })
 }
 
 /// The path of the page after the event `last`, with the same filters.

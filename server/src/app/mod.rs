@@ -94,6 +94,19 @@ pub fn page_limit(text: Option<&str>, default: u32, max: u32) -> Result<u32, App
     })
 }
 
+/// One page of a listing read with `limit + 1` rows: the first `limit`, and when more follow, the
+/// path of the next page, which `next` makes from the last row of this one.
+pub fn page<T>(
+    mut found: Vec<T>,
+    limit: u32,
+    next: impl FnOnce(&T) -> String,
+) -> (Vec<T>, Option<String>) {
+    let more = found.len() > limit as usize;
+    found.truncate(limit as usize);
+    let next = found.last().filter(|_| more).map(next);
+    (found, next)
+}
+
 /// The one rule for `data.id`: absent, or the id the rest of the request gives the object.
 pub fn check_data_id(given: Option<&str>, expected: &str, rule: IdRule) -> Result<(), AppError> {
     match given {

@@ -6,8 +6,8 @@
 //! that names no job a 404. Reads cost no Dokku call.
 
 use dokku_pro_api::models::{
-    GetQueueJobsResponseLinks, GetQueueJobsStateItem, QueueJob, QueueJobAttributes,
-    QueueJobAttributesState,
+    GetQueueJobsResponse, GetQueueJobsResponseLinks, GetQueueJobsStateItem, QueueJob,
+    QueueJobAttributes, QueueJobAttributesState,
 };
 use dokku_pro_api::params::GetQueueJobsQuery;
 use dokku_pro_api::responses::ServerSentEvent;
@@ -31,7 +31,7 @@ pub async fn get_queue_job(opctx: &OpContext, id: JobId) -> Result<QueueJob, App
 pub async fn get_queue_jobs(
     opctx: &OpContext,
     query: GetQueueJobsQuery,
-) -> Result<(Vec<QueueJob>, GetQueueJobsResponseLinks), AppError> {
+) -> Result<GetQueueJobsResponse, AppError> {
     let app = query.app.as_deref().map(AppName::parse).transpose()?;
     let limit = super::page_limit(query.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
     let before = match &query.before {
@@ -57,26 +57,23 @@ pub async fn get_queue_jobs(
         before,
         limit: limit + 1,
     };
-    let mut found = opctx.jobs.list(filter).await?;
-    let more = found.len() > limit as usize;
-    found.truncate(limit as usize);
-    let next = match (more, found.last()) {
-        (true, Some(last)) => {
-            let mut path =
-                format!("{}/queueJobs?before={}&limit={limit}", dokku_pro_api::BASE_PATH, last.id);
-            // App names and states are plain ASCII words: nothing to percent-encode.
-            if let Some(app) = &app {
-                path.push_str(&format!("&app={app}"));
-            }
-            if !states.is_empty() {
-                let names: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
-                path.push_str(&format!("&state={}", names.join(",")));
-            }
-            Some(path)
+    let (found, next) = super::page(opctx.jobs.list(filter).await?, limit, |last| {
+        let mut path =
+            format!("{}/queueJobs?before={}&limit={limit}", dokku_pro_api::BASE_PATH, last.id);
+        // App names and states are plain ASCII words: nothing to percent-encode.
+        if let Some(app) = &app {
+            path.push_str(&format!("&app={app}"));
         }
-        _ => None,
-    };
-    Ok((found.iter().map(queue_job).collect(), GetQueueJobsResponseLinks { next }))
+        if !states.is_empty() {
+            let names: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+            path.push_str(&format!("&state={}", names.join(",")));
+        }
+        path
+    });
+    Ok(GetQueueJobsResponse {
+        data: found.iter().map(queue_job).collect(),
+        links: next.map(|next| GetQueueJobsResponseLinks { next: Some(next) }),
+    })
 }
 
 /// `cancelQueueJob`: cancels a job no worker has taken yet.
