@@ -101,20 +101,30 @@ async fn unknown_and_malformed_job_ids() {
 
 #[tokio::test]
 async fn ten_changes_in_a_burst_run_as_one_job() {
-    // A slow host keeps the app busy with a first job while the burst arrives (its two commands
-    // take 0.8 s, ample for ten enqueues even on a loaded 2-core machine).
-    let server = start(400, 20).await;
+    // A slow restart keeps the app busy with a first job while the burst arrives: 4 s, ample for
+    // ten enqueues even on a loaded 2-core machine (a fixed host latency of a few hundred
+    // milliseconds was not: the first job could finish mid-burst).
+    let server = start(0, 20).await;
     create_app(&server, "busy", true);
+    server.sim().inject(Injection {
+        subcommand: "ps:restart".into(),
+        app: Some("busy".into()),
+        times: 1,
+        effect: Effect::Delay(Duration::from_millis(4000)),
+    });
     let first = enqueue(&server, "busy", ApplyAction::Restart, "req-first").await;
     let bearer = server.bearer().await;
-    for _ in 0..200 {
+    let mut picked_up = false;
+    for _ in 0..300 {
         let body = server.api(&bearer, "GET", &first.content_location(), None).await.json();
         let message = body["data"]["attributes"]["status_message"].as_str().unwrap().to_string();
         if message.starts_with("Picked up") || message.starts_with("Running") {
+            picked_up = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    assert!(picked_up, "the first job never started");
     let mut burst = Vec::new();
     for n in 0..10 {
         // Env changes queue a restart, buildpack changes a rebuild: one rebuild carries all.
