@@ -92,6 +92,7 @@ fn unit_runner(unit: &Unit, chroot: &Path, passwd: &str) -> String {
         "User",
         "Group",
         "Environment",
+        "ExecStartPre",
         "ExecStart",
         "LimitNOFILE",
         "NoNewPrivileges",
@@ -125,6 +126,17 @@ fn unit_runner(unit: &Unit, chroot: &Path, passwd: &str) -> String {
     let root = chroot.display().to_string();
     let r = quote(&root);
     let mut s = String::from("set -euo pipefail\nhostname dokku-chroot\n");
+    // ExecStartPre=+: as root, before and outside the sandbox; `-` ignores its failure.
+    for pre in unit.all("ExecStartPre") {
+        let (ignore_failure, command) = match pre.strip_prefix('+') {
+            Some(c) => c.strip_prefix('-').map_or((false, c), |c| (true, c)),
+            None => panic!("ExecStartPre={pre}: only `+` (full privileges) is rebuilt: teach it"),
+        };
+        assert!(!command.contains(['"', '\'', '$', '%']), "ExecStartPre is plain words: {pre}");
+        let run =
+            format!("chroot {r} /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin {command}");
+        s += &if ignore_failure { format!("{run} || true\n") } else { format!("{run}\n") };
+    }
     // ProtectSystem=strict: the whole tree read-only but for the API file systems and
     // ReadWritePaths= (a `-` prefix: skipped when missing). The writable paths are bound first,
     // so they stay writable when the root bind becomes read-only.
@@ -350,6 +362,14 @@ async fn the_package_installs_runs_a_session_and_purges_cleanly() {
         shipped.replace("bind = \"127.0.0.1:5000\"", &format!("bind = \"127.0.0.1:{port}\"")),
     )
     .unwrap();
+
+    // As on a host whose nginx is stopped: no pid file (nginx never runs in this chroot; an empty
+    // one is what an earlier `nginx -t` left). The unit must cope, or Dokku's `nginx -t` fails
+    // in its sandbox and so does every app created below.
+    let nginx_pid = chroot.join("run/nginx.pid");
+    if std::fs::read(&nginx_pid).is_ok_and(|pid| pid.is_empty()) {
+        std::fs::remove_file(&nginx_pid).unwrap();
+    }
 
     // Start it as the unit would.
     let unit = Unit::parse(&std::fs::read_to_string(chroot.join(&UNIT[1..])).unwrap());
