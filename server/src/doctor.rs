@@ -14,7 +14,8 @@
 //! * **host facts** ([`host_facts`]): the Dokku version and which JSON forms it has, the plugins
 //!   each API tag needs (http-auth, maintenance, the official datastores) with their versions, the
 //!   root login for the root-only commands (probed without changing anything: `id -u` for a root
-//!   login, `sudo -n -l` for a sudoer or `host.root_command`), the proxy, and the clock.
+//!   login, `sudo -n -l` for a sudoer or `host.root_command`), the proxy and whether nginx accepts
+//!   its configuration as Dokku checks it, and the clock.
 //!
 //! Nothing here changes the Dokku host. The server runs the local checks and the host facts at
 //! start (logging what is not ok) and every [`crate::health::FACTS_PERIOD`]; `GET /@api/health`
@@ -909,12 +910,15 @@ fn database_check(data_dir: &Path) -> Check {
 // ---- host facts --------------------------------------------------------------------------------
 
 /// What the connected host offers this server: its version's JSON forms, the plugins, the root
-/// login, the proxy and the clocks. Read-only; a few Dokku calls (and one root-login probe).
+/// login, the proxy and nginx's configuration, and the clocks. Read-only; a few Dokku calls (and
+/// one root-login probe).
 pub async fn host_facts(host: &Host, setup: &Setup) -> Vec<Check> {
     let mut checks = vec![version_check(host.version())];
     checks.extend(plugin_checks(host).await);
     checks.push(root_check(host, setup).await);
-    checks.push(proxy_check(host).await);
+    let (proxy, is_nginx) = proxy_check(host).await;
+    checks.push(proxy);
+    checks.push(nginx_check(host, is_nginx).await);
     let remote = match setup.host.kind {
         HostKind::Ssh => host_clock(host).await,
         _ => None,
@@ -1283,18 +1287,22 @@ async fn local_sudo_check(argv: &[String], data_dir: &Path) -> Check {
     .public("sudo allows the root-only commands")
 }
 
-/// The proxy: http-auth and maintenance work only with nginx.
-async fn proxy_check(host: &Host) -> Check {
+/// The proxy: http-auth and maintenance work only with nginx. With whether it is nginx.
+async fn proxy_check(host: &Host) -> (Check, bool) {
     if !host.version().has_domains_json() {
-        return Check::new(
+        let check = Check::new(
             "proxy",
             Status::Skip,
             "Dokku before 0.38.0 has no global proxy report; see `dokku proxy:report`",
         )
         .public("not checked");
+        // Dokku's default, and what the other checks then assume.
+        return (check, true);
     }
     let cmd = DokkuCommand::new("proxy:report").with_args(["--global", "--proxy-computed-type"]);
-    match host.query(&cmd, |s| Ok::<_, std::convert::Infallible>(s.trim().to_string())).await {
+    let proxy = host.query(&cmd, |s| Ok::<_, std::convert::Infallible>(s.trim().to_string())).await;
+    let is_nginx = matches!(&proxy, Ok(p) if p == "nginx");
+    let check = match proxy {
         Ok(proxy) if proxy == "nginx" => {
             Check::ok("proxy", "nginx (what http-auth and maintenance need)").public("nginx")
         }
@@ -1314,7 +1322,66 @@ async fn proxy_check(host: &Host) -> Check {
             format!("cannot read the proxy: {}", crate::error::chain(&e)),
         )
         .public("cannot be read"),
+    };
+    (check, is_nginx)
+}
+
+/// Whether nginx accepts its configuration as Dokku checks it (`nginx:validate-config`: `sudo
+/// nginx -t`, then each app's file). Dokku runs the same after every proxy change, `apps:create`
+/// included, and refuses the change when it fails: then no app can be created, whatever the
+/// request. Read-only (no `--clean`).
+async fn nginx_check(host: &Host, nginx: bool) -> Check {
+    const NAME: &str = "nginx config";
+    if !nginx {
+        return Check::new(
+            NAME,
+            Status::Skip,
+            "the host's proxy is not nginx, or unknown (see `proxy`)",
+        )
+        .public("not nginx");
     }
+    let cmd = DokkuCommand::new("nginx:validate-config");
+    let out = match host.read(&cmd).await {
+        Ok(out) if out.success() => {
+            return Check::ok(NAME, "`nginx -t` accepts it, as Dokku runs it").public("valid");
+        }
+        Ok(out) => out,
+        Err(e) => {
+            return Check::new(
+                NAME,
+                Status::Warn,
+                format!("cannot run `{cmd}`: {}", crate::error::chain(&e)),
+            )
+            .public("cannot be checked");
+        }
+    };
+    // What nginx and Dokku said: nginx's complaint (`[emerg] ...`, `test failed`) and Dokku's
+    // ` !     Failed to validate nginx config for <app>`, without the "syntax is ok" that nginx
+    // prints before a complaint that is not about syntax.
+    let mut said = out
+        .stderr
+        .lines()
+        .map(|l| l.trim().trim_start_matches('!').trim_start())
+        .filter(|l| !l.is_empty() && !l.ends_with("syntax is ok"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    if said.chars().count() > 400 {
+        said = said.chars().take(400).collect::<String>() + "…";
+    }
+    Check::new(
+        NAME,
+        Status::Warn,
+        format!(
+            "`nginx -t` fails as Dokku runs it (exit status {}), so Dokku refuses to create apps \
+             and to change domains: {said}",
+            out.status
+        ),
+    )
+    .fix(
+        "run `dokku nginx:validate-config` on the host: it names the app whose configuration \
+         nginx refuses, or prints nginx's own complaint",
+    )
+    .public("nginx -t fails")
 }
 
 /// How far the Dokku host's clock is ahead of this machine's, in seconds, read over the root

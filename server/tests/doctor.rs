@@ -78,6 +78,7 @@ fn doctor_finds_nothing_to_fix_on_the_simulated_host() {
         "datastore plugins",
         "root login",
         "proxy",
+        "nginx config",
     ] {
         assert_eq!(check(&checks, name)["status"], "ok", "{name}: {:#?}", check(&checks, name));
     }
@@ -117,6 +118,35 @@ fn an_older_simulated_dokku_is_supported_with_its_fallbacks_named() {
     assert!(version["detail"].as_str().unwrap().contains("plugin:list JSON (from 0.38.22)"));
     // No --global reports before 0.38.0: the proxy cannot be asked.
     assert_eq!(check(&checks, "proxy")["status"], "skip");
+}
+
+#[test]
+fn a_failing_nginx_check_is_a_warning_with_what_nginx_said() {
+    // What `dokku nginx:validate-config` prints when nginx may not write its pid file (a
+    // read-only /run): Dokku's verdict on each app's file, then nginx's own lines.
+    let inject = r#"[{"subcommand":"nginx:validate-config","effect":{"exit":{"status":1,
+        "stderr":" !     Failed to validate nginx config for web. Contents below...\nnginx: the configuration file /etc/nginx/nginx.conf syntax is ok\nnginx: [emerg] open() \"/run/nginx.pid\" failed (30: Read-only file system)\nnginx: configuration file /etc/nginx/nginx.conf test failed\n"}}}]"#;
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["doctor", "--json", "--dokku-path", env!("CARGO_BIN_EXE_dokku-sim"), "--data-dir"])
+        .arg(dir.path().join("data"))
+        .env("DOKKU_SIM_STATE_DIR", dir.path().join("sim"))
+        .env("DOKKU_SIM_INJECT", inject)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)));
+    assert!(out.status.success(), "a warning, not a blocker: {report:#}");
+    let checks = report["checks"].as_array().unwrap();
+    assert_eq!(check(checks, "proxy")["status"], "ok");
+    let nginx = check(checks, "nginx config");
+    assert_eq!(nginx["status"], "warn", "{nginx:#}");
+    let detail = nginx["detail"].as_str().unwrap();
+    assert!(detail.contains("refuses to create apps"), "{detail}");
+    assert!(detail.contains("Failed to validate nginx config for web"), "{detail}");
+    assert!(detail.contains("/run/nginx.pid\" failed (30: Read-only file system)"), "{detail}");
+    assert!(!detail.contains("syntax is ok"), "{detail}");
+    assert!(nginx["fix"].as_str().unwrap().contains("dokku nginx:validate-config"), "{nginx:#}");
 }
 
 #[test]

@@ -393,7 +393,14 @@ async fn the_package_installs_runs_a_session_and_purges_cleanly() {
             .map(|c| c["status"].clone())
             .unwrap_or_default()
     };
-    for name in ["root login", "data dir", "http-auth plugin", "maintenance plugin", "proxy"] {
+    for name in [
+        "root login",
+        "data dir",
+        "http-auth plugin",
+        "maintenance plugin",
+        "proxy",
+        "nginx config",
+    ] {
         assert_eq!(check(name), "ok", "{name}: {health}\n{}", running.log());
     }
 
@@ -412,7 +419,9 @@ async fn the_package_installs_runs_a_session_and_purges_cleanly() {
     let doctor_check = |name: &str| {
         report["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).cloned().unwrap()
     };
-    for name in ["data dir", "data files", "database", "dokku host", "root login", "proxy"] {
+    for name in
+        ["data dir", "data files", "database", "dokku host", "root login", "proxy", "nginx config"]
+    {
         assert_eq!(doctor_check(name)["status"], "ok", "{name}: {report:#}");
     }
     let root = doctor_check("root login");

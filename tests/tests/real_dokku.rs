@@ -25,7 +25,14 @@ async fn serve_over_ssh_reports_the_real_dokku_in_health() {
     let status = |name: &str| {
         checks.iter().find(|c| c["name"] == name).map(|c| c["status"].clone()).unwrap_or_default()
     };
-    for name in ["dokku version", "http-auth plugin", "maintenance plugin", "root login", "proxy"] {
+    for name in [
+        "dokku version",
+        "http-auth plugin",
+        "maintenance plugin",
+        "root login",
+        "proxy",
+        "nginx config",
+    ] {
         assert_eq!(status(name), "ok", "{name}: {attributes}");
     }
     assert_eq!(status("host clock"), "ok", "the chroot shares this machine's clock: {attributes}");
@@ -69,6 +76,7 @@ async fn doctor_over_ssh_checks_the_real_dokku_and_names_what_breaks() {
         "datastore plugins",
         "root login",
         "proxy",
+        "nginx config",
         "clock",
         "host clock",
     ] {

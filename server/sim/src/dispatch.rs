@@ -237,6 +237,7 @@ pub(crate) fn execute(ctx: &mut Ctx, sub: &str, args: &[String]) -> CmdResult {
         "plugin:list" => plugins::list(ctx, args),
         "plugin:installed" => plugins::is_installed(ctx, args),
         "proxy:report" => proxy::report(ctx, args),
+        "nginx:validate-config" => proxy::validate_config(ctx, args),
         "sim:deploy" => ps::sim_deploy(ctx, args),
         other => {
             if let Some((plugin, command)) = other.split_once(':')

@@ -372,7 +372,8 @@ fn default_root_fix(kind: &str) -> &'static str {
 }
 
 /// Whether a command only reads: reports, listings, `info`/`exists`/`linked` probes, the
-/// version, the exported environment, and `ps:scale` without counts.
+/// version, the exported environment, `ps:scale` without counts, and `nginx:validate-config`
+/// without `--clean` (which deletes the files nginx refuses).
 pub fn is_read_only(cmd: &DokkuCommand) -> bool {
     const READ_SUFFIXES: [&str; 7] =
         [":report", ":list", ":info", ":exists", ":linked", ":app-links", ":links"];
@@ -381,6 +382,7 @@ pub fn is_read_only(cmd: &DokkuCommand) -> bool {
         || matches!(sub, "version" | "config:export" | "config:get" | "apps:locked")
         || (sub == "ps:scale"
             && !cmd.argv().iter().any(|a| a.contains('=') || *a == "--skip-deploy"))
+        || (sub == "nginx:validate-config" && !cmd.argv().contains(&"--clean"))
 }
 
 /// Why a root-only command did not run as root, when that is what its failure says: Dokku's own
@@ -497,6 +499,9 @@ mod tests {
         assert!(misuse(host.read(&DokkuCommand::new("apps:destroy").arg("a")).await));
         let scale_write = DokkuCommand::new("ps:scale").with_args(["--skip-deploy", "a", "web=1"]);
         assert!(misuse(host.read(&scale_write).await));
+        let clean = DokkuCommand::new("nginx:validate-config").with_args(["a", "--clean"]);
+        assert!(misuse(host.read(&clean).await));
+        assert!(host.read(&DokkuCommand::new("nginx:validate-config")).await.is_ok());
         assert!(misuse(host.run_deploy(&DokkuCommand::new("config:unset").arg("a")).await));
         assert!(host.read(&DokkuCommand::new("apps:report").arg("a")).await.is_ok());
         let keys = host.lock(LockKey::SshKeys).await;

@@ -77,7 +77,14 @@ async fn health_answers_without_credentials() {
     assert_eq!(attributes["host"]["status"], "ok", "{body}");
     let checks = attributes["checks"].as_array().unwrap();
     let status = |name: &str| checks.iter().find(|c| c["name"] == name).unwrap()["status"].clone();
-    for name in ["dokku version", "http-auth plugin", "datastore plugins", "root login", "proxy"] {
+    for name in [
+        "dokku version",
+        "http-auth plugin",
+        "datastore plugins",
+        "root login",
+        "proxy",
+        "nginx config",
+    ] {
         assert_eq!(status(name), "ok", "{name}: {body}");
     }
     server.finish().await;

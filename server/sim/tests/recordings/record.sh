@@ -215,6 +215,8 @@ scenario_empty_host() {
   run plugin:list
   note "the proxy probe of doctor and /health (--global reports from 0.38.0)"
   run proxy:report --global --proxy-computed-type
+  note "the nginx probe of doctor and /health: nginx -t passes, and nothing is printed"
+  run nginx:validate-config
   note "GET /apps: with no apps only a warning, exit 0"
   run apps:report --format json
   note "the header is printed even with no apps"
