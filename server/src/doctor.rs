@@ -1303,7 +1303,7 @@ async fn proxy_check(host: &Host) -> (Check, bool) {
     let proxy = host.query(&cmd, |s| Ok::<_, std::convert::Infallible>(s.trim().to_string())).await;
     let is_nginx = matches!(&proxy, Ok(p) if p == "nginx");
     let check = match proxy {
-        Ok(proxy) if proxy == "nginx" => {
+        Ok(_) if is_nginx => {
             Check::ok("proxy", "nginx (what http-auth and maintenance need)").public("nginx")
         }
         Ok(proxy) => Check::new(
@@ -1355,16 +1355,13 @@ async fn nginx_check(host: &Host, nginx: bool) -> Check {
             .public("cannot be checked");
         }
     };
-    // What nginx and Dokku said: nginx's complaint (`[emerg] ...`, `test failed`) and Dokku's
-    // ` !     Failed to validate nginx config for <app>`, without the "syntax is ok" that nginx
+    // What Dokku and nginx said: Dokku's ` !     Failed to validate nginx config for <app>`, then
+    // nginx's complaint (`[emerg] ...`, `test failed`) without the "syntax is ok" that nginx
     // prints before a complaint that is not about syntax.
-    let mut said = out
-        .stderr
-        .lines()
-        .map(|l| l.trim().trim_start_matches('!').trim_start())
-        .filter(|l| !l.is_empty() && !l.ends_with("syntax is ok"))
-        .collect::<Vec<_>>()
-        .join("; ");
+    let parsed = crate::host::parse::parse_stderr(&out.stderr);
+    let nginx_said = parsed.other.iter().filter(|l| !l.ends_with("syntax is ok"));
+    let mut said =
+        parsed.messages.iter().chain(nginx_said).map(String::as_str).collect::<Vec<_>>().join("; ");
     if said.chars().count() > 400 {
         said = said.chars().take(400).collect::<String>() + "…";
     }
